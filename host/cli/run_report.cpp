@@ -1,0 +1,70 @@
+#include "cli/run_report.hpp"
+
+#include <fmt/format.h>
+
+namespace manychains::cli {
+
+template <class T>
+std::vector<parameter_summary> summarize_run(const sample_result<T>& r, const target_info& info) {
+  return summarize_draws(r.draws.data(), r.chains.size(), r.kept_draws, info.dim, info.parameter_names);
+}
+
+template <class T>
+nlohmann::json run_json(const nlohmann::json& settings, const sample_result<T>& r, const target_info& info,
+                        const std::vector<parameter_summary>& rows, const std::string& device_name) {
+  const double steps = double(r.chains.size()) * double(r.warmup_steps_done + r.sampling_steps_done);
+  return {{"settings", settings},
+          {"device_used", device_name},
+          {"parameters", info.parameter_names},
+          {"draws_shape", {r.chains.size(), r.kept_draws, info.dim}},
+          {"partial", r.interrupted},
+          {"step_size", r.step_size},
+          {"inverse_metric_sqrt", r.scale},
+          {"accept_rate", r.accept_rate},
+          {"warmup_accept_rate", r.warmup_accept_rate},
+          {"divergences", r.divergences},
+          {"warmup_divergences", r.warmup_divergences},
+          {"warmup_steps_done", r.warmup_steps_done},
+          {"sampling_steps_done", r.sampling_steps_done},
+          {"wall_seconds", r.seconds},
+          {"chain_steps_per_second", r.seconds > 0 ? steps / r.seconds : 0.0},
+          {"summary", summary_json(rows)}};
+}
+
+template <class T>
+void print_run_footer(std::ostream& os, const sample_result<T>& r, const std::string& out_dir) {
+  const double steps = double(r.chains.size()) * double(r.warmup_steps_done + r.sampling_steps_done);
+  os << fmt::format("step size {:.4g}, acceptance {:.3f}, divergences {}, {:.2f} s ({:.3g} chain-steps/s)\n",
+                    r.step_size, r.accept_rate, r.divergences, r.seconds, r.seconds > 0 ? steps / r.seconds : 0.0);
+  os << fmt::format("wrote {0}/draws.npy (chains, draws, dim) and {0}/run.json\n", out_dir);
+}
+
+template <class T>
+void print_warnings(std::ostream& os, const sample_result<T>& r, const std::vector<parameter_summary>& rows) {
+  if (r.interrupted)
+    os << fmt::format("warning: interrupted; kept the {} completed draws per chain (run.json has \"partial\": true)\n",
+                      r.kept_draws);
+  if (r.divergences > 0)
+    os << fmt::format("warning: {} proposals after warm-up had a non-finite log-density or gradient (divergences); "
+                      "they were rejected, but a smaller step size may be needed\n",
+                      r.divergences);
+  for (const auto& row : rows) {
+    if (row.rhat && *row.rhat > 1.01)
+      os << fmt::format("warning: R-hat of {} is {:.3f} > 1.01: the chains have not mixed; run longer warm-up\n",
+                        row.name, *row.rhat);
+    if (row.ess_bulk && *row.ess_bulk < 400)
+      os << fmt::format("warning: bulk ESS of {} is {:.0f} < 400: estimates of its mean and quantiles are unreliable\n",
+                        row.name, *row.ess_bulk);
+  }
+}
+
+#define MANYCHAINS_INSTANTIATE(T)                                                                            \
+  template std::vector<parameter_summary> summarize_run<T>(const sample_result<T>&, const target_info&);     \
+  template nlohmann::json run_json<T>(const nlohmann::json&, const sample_result<T>&, const target_info&,    \
+                                      const std::vector<parameter_summary>&, const std::string&);           \
+  template void print_run_footer<T>(std::ostream&, const sample_result<T>&, const std::string&);            \
+  template void print_warnings<T>(std::ostream&, const sample_result<T>&, const std::vector<parameter_summary>&);
+MANYCHAINS_INSTANTIATE(float)
+MANYCHAINS_INSTANTIATE(double)
+
+}  // namespace manychains::cli

@@ -1,0 +1,124 @@
+// `manychains sample`: warm-up and sampling of many chains, a summary table, draws.npy, run.json.
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <iostream>
+#include <random>
+
+#include "cli/commands.hpp"
+#include "cli/terminal.hpp"
+#include "manychains/devices.hpp"
+#include "manychains/error.hpp"
+#include "manychains/io/atomic_file.hpp"
+#include "manychains/io/npy.hpp"
+#include "manychains/sampler.hpp"
+#include "manychains/summary.hpp"
+#include "run_report.hpp"
+
+namespace manychains::cli {
+namespace {
+
+struct sample_options {
+  std::string target = "oring";
+  std::string sampler = "mala";
+  std::string step_size = "auto";
+  std::string device = "auto";
+  std::string precision = "double";
+  std::string out = "manychains-out";
+  std::optional<std::uint64_t> seed;
+  sample_settings settings;
+  bool quiet = false;
+};
+
+device_choice parse_device(const std::string& s) {
+  if (s == "auto") return device_choice::automatic;
+  if (s == "cpu") return device_choice::cpu;
+  return device_choice::cuda;
+}
+
+void check_memory(const sample_options& o, std::size_t dim, std::size_t bytes_per_value) {
+  const double bytes = double(o.settings.chains) * double(o.settings.draws / o.settings.thin) * double(dim) *
+                       double(bytes_per_value);
+  const double physical = double(::sysconf(_SC_PHYS_PAGES)) * double(::sysconf(_SC_PAGE_SIZE));
+  if (bytes > 0.8 * physical)
+    throw memory_error(fmt::format(
+        "{} chains x {} draws x {} parameters need {:.1f} GiB for the draws, more than this machine's "
+        "{:.1f} GiB of memory allows; use fewer chains or draws, or --thin",
+        o.settings.chains, o.settings.draws / o.settings.thin, dim, bytes / (1 << 30), physical / (1 << 30)));
+}
+
+template <class T>
+void run_sample(const sample_options& o, const any_target& target) {
+  const target_info& info = info_of(target);
+  check_memory(o, info.dim, sizeof(T));
+  auto engine = make_engine<T>(parse_device(o.device), target, chain_range{0, o.settings.chains}, o.settings.seed);
+  ensure_directory(o.out);
+  install_interrupt_handler();
+  sample_result<T> result;
+  {
+    progress_bar bar("sampling", o.quiet);
+    result = run_sampler<T>(*engine, info, o.settings, &interrupt_flag(),
+                            [&](std::size_t done, std::size_t total) { bar.update(done, total); });
+  }
+  const auto rows = summarize_run(result, info);
+  write_npy(o.out + "/draws.npy", {o.settings.chains, result.kept_draws, info.dim}, result.draws.data());
+  nlohmann::json settings = {{"target", info.spec}, {"sampler", o.sampler}, {"chains", o.settings.chains},
+                             {"warmup", o.settings.warmup}, {"draws", o.settings.draws},
+                             {"thin", o.settings.thin}, {"step_size", o.step_size},
+                             {"seed", o.settings.seed}, {"device", o.device}, {"precision", o.precision}};
+  write_file_atomically(o.out + "/run.json", run_json(settings, result, info, rows, engine->device_name()).dump(2) + "\n");
+  if (!o.quiet) {
+    std::cout << fmt::format("manychains sample: {} on {} ({}), {} chains x {} draws, seed {}\n", info.spec,
+                             engine->device_name(), o.precision, o.settings.chains, result.kept_draws,
+                             o.settings.seed);
+    print_summary_table(std::cout, rows);
+    print_run_footer(std::cout, result, o.out);
+  }
+  print_warnings(std::cerr, result, rows);
+  if (result.interrupted) exit_status() = 130;
+}
+
+}  // namespace
+
+void register_sample(CLI::App& app) {
+  auto o = std::make_shared<sample_options>();
+  CLI::App* cmd = app.add_subcommand("sample", "Run warm-up and sampling for many chains");
+  cmd->add_option("--target", o->target, "Target spec (default oring). Built-in targets:\n" + target_help())
+      ->capture_default_str();
+  cmd->add_option("--sampler", o->sampler, "mala or ula")->check(CLI::IsMember({"mala", "ula"}))->capture_default_str();
+  cmd->add_option("--chains", o->settings.chains, "Number of chains")->check(CLI::Range(std::size_t(1), std::size_t(1) << 31))->capture_default_str();
+  cmd->add_option("--warmup", o->settings.warmup, "Warm-up (adaptation) steps")->capture_default_str();
+  cmd->add_option("--draws", o->settings.draws, "Sampling steps after warm-up")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--thin", o->settings.thin, "Keep every N-th sampling step")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--step-size", o->step_size, "Step size, or auto to adapt it in warm-up")->capture_default_str();
+  cmd->add_option("--seed", o->seed, "Random seed (default: drawn at random and recorded in run.json)");
+  cmd->add_option("--device", o->device, "auto, cpu or cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}))->capture_default_str();
+  cmd->add_option("--precision", o->precision, "float or double")->check(CLI::IsMember({"float", "double"}))->capture_default_str();
+  cmd->add_option("--out", o->out, "Output folder for draws.npy and run.json")->capture_default_str();
+  cmd->add_flag("--quiet", o->quiet, "No table or progress bar");
+  cmd->callback([o] {
+    sample_options& opt = *o;
+    opt.settings.sampler = opt.sampler == "ula" ? sampler_kind::ula : sampler_kind::mala;
+    if (opt.step_size != "auto") {
+      std::size_t used = 0;
+      double eps = 0;
+      try {
+        eps = std::stod(opt.step_size, &used);
+      } catch (const std::exception&) {
+      }
+      if (used != opt.step_size.size() || !(eps > 0))
+        throw input_error("--step-size must be a positive number or auto, not '" + opt.step_size + "'");
+      opt.settings.step_size = eps;
+    }
+    if (opt.settings.draws < opt.settings.thin) throw input_error("--draws must be at least --thin");
+    opt.settings.seed = opt.seed ? *opt.seed : std::random_device{}();
+    const any_target target = make_target(opt.target);
+    if (opt.precision == "float")
+      run_sample<float>(opt, target);
+    else
+      run_sample<double>(opt, target);
+  });
+}
+
+}  // namespace manychains::cli

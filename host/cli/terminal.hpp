@@ -1,0 +1,31 @@
+/// \file terminal.hpp
+/// What long runs show and how they stop: a progress bar on stderr, and Ctrl-C handling that
+/// lets the run finish its current batch of steps and write what it has.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+namespace manychains::cli {
+
+/// Set by the first Ctrl-C (SIGINT/SIGTERM); a second one ends the process at once.
+std::atomic<bool>& interrupt_flag();
+void install_interrupt_handler();
+
+/// A one-line progress bar on stderr, shown only once a run has taken more than a second.
+class progress_bar {
+ public:
+  progress_bar(std::string label, bool quiet);
+  ~progress_bar();
+  void update(std::size_t done, std::size_t total);
+  void finish();
+
+ private:
+  std::string label_;
+  bool quiet_, shown_ = false;
+  std::chrono::steady_clock::time_point start_, last_;
+};
+
+}  // namespace manychains::cli

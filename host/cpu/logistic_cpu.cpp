@@ -1,0 +1,47 @@
+#include "cpu/logistic_cpu.hpp"
+
+#include <algorithm>
+
+#include "manychains/targets/oring.hpp"  // softplus, logistic
+
+namespace manychains {
+
+template <class T>
+logistic_cpu_batch<T>::logistic_cpu_batch(const logistic_target& target)
+    : dim_(target.info.dim),
+      design_(Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+                  target.design.data(), target.rows, target.info.dim)
+                  .template cast<T>()),
+      response_(Eigen::Map<const Eigen::VectorXd>(target.response.data(), target.rows).template cast<T>()),
+      inv_prior_var_(T(1.0 / (target.prior_scale * target.prior_scale))) {}
+
+template <class T>
+void logistic_cpu_batch<T>::evaluate(const T* positions, std::size_t chains, T* logp, T* grad) const {
+  const std::size_t rows = static_cast<std::size_t>(design_.rows());
+  // Chains in blocks, so that the rows × block intermediate stays near 32 MB.
+  const std::size_t block = std::max<std::size_t>(1, std::min(chains, (std::size_t(4) << 20) / std::max<std::size_t>(rows, 1)));
+  for (std::size_t start = 0; start < chains; start += block) {
+    const std::size_t n = std::min(block, chains - start);
+    Eigen::Map<const matrix> beta(positions + start * dim_, n, dim_);
+    Eigen::Map<matrix> g(grad + start * dim_, n, dim_);
+    matrix eta = design_ * beta.transpose();  // rows × n
+    Eigen::Matrix<T, Eigen::Dynamic, 1> lp = Eigen::Matrix<T, Eigen::Dynamic, 1>::Zero(n);
+    for (std::size_t i = 0; i < rows; ++i) {
+      const T y = response_[i];
+      for (std::size_t c = 0; c < n; ++c) {
+        const T e = eta(i, c);
+        lp[c] += y * e - softplus(e);
+        eta(i, c) = y - logistic(e);  // reuse as the residual
+      }
+    }
+    g.noalias() = eta.transpose() * design_;
+    g -= inv_prior_var_ * beta;
+    for (std::size_t c = 0; c < n; ++c)
+      logp[start + c] = lp[c] - T(0.5) * inv_prior_var_ * beta.row(c).squaredNorm();
+  }
+}
+
+template class logistic_cpu_batch<float>;
+template class logistic_cpu_batch<double>;
+
+}  // namespace manychains

@@ -1,0 +1,144 @@
+#include "manychains/io/npy.hpp"
+
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "manychains/error.hpp"
+#include "manychains/io/atomic_file.hpp"
+
+namespace manychains {
+namespace {
+
+template <class T>
+const char* dtype_descr();
+template <>
+const char* dtype_descr<float>() { return "<f4"; }
+template <>
+const char* dtype_descr<double>() { return "<f8"; }
+
+std::string header_value(const std::string& header, const std::string& key, const std::string& path) {
+  const auto at = header.find("'" + key + "'");
+  if (at == std::string::npos) throw input_error(path + ": .npy header has no '" + key + "'");
+  const auto colon = header.find(':', at);
+  return header.substr(colon + 1);
+}
+
+std::vector<std::size_t> parse_shape(const std::string& header, const std::string& path) {
+  std::string rest = header_value(header, "shape", path);
+  const auto open = rest.find('('), close = rest.find(')');
+  if (open == std::string::npos || close == std::string::npos)
+    throw input_error(path + ": malformed shape in .npy header");
+  std::vector<std::size_t> shape;
+  std::stringstream items(rest.substr(open + 1, close - open - 1));
+  std::string item;
+  while (std::getline(items, item, ',')) {
+    const auto first = item.find_first_not_of(" ");
+    if (first == std::string::npos) continue;
+    try {
+      shape.push_back(static_cast<std::size_t>(std::stoull(item.substr(first))));
+    } catch (const std::exception&) {
+      throw input_error(path + ": malformed shape in .npy header");
+    }
+  }
+  return shape;
+}
+
+template <class S>
+void convert(const char* bytes, std::size_t count, std::vector<double>& out) {
+  out.resize(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    S v;
+    std::memcpy(&v, bytes + i * sizeof(S), sizeof(S));
+    out[i] = static_cast<double>(v);
+  }
+}
+
+}  // namespace
+
+npy_array read_npy(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw input_error("cannot open " + path);
+  const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (data.size() < 10 || data.compare(0, 6, "\x93NUMPY") != 0)
+    throw input_error(path + ": not a .npy file");
+  const int major = static_cast<unsigned char>(data[6]);
+  std::size_t header_len, header_start;
+  if (major == 1) {
+    header_len = static_cast<unsigned char>(data[8]) | (static_cast<unsigned char>(data[9]) << 8);
+    header_start = 10;
+  } else {
+    if (data.size() < 12) throw input_error(path + ": truncated .npy header");
+    header_len = 0;
+    for (int i = 3; i >= 0; --i) header_len = (header_len << 8) | static_cast<unsigned char>(data[8 + i]);
+    header_start = 12;
+  }
+  if (data.size() < header_start + header_len) throw input_error(path + ": truncated .npy header");
+  const std::string header = data.substr(header_start, header_len);
+  const std::string fortran = header_value(header, "fortran_order", path);
+  if (fortran.substr(0, fortran.find(',')).find("True") != std::string::npos)
+    throw input_error(path + ": Fortran-ordered arrays are not supported; save with numpy.ascontiguousarray");
+  std::string descr = header_value(header, "descr", path);
+  const auto q1 = descr.find('\''), q2 = descr.find('\'', q1 + 1);
+  descr = descr.substr(q1 + 1, q2 - q1 - 1);
+
+  npy_array result;
+  result.shape = parse_shape(header, path);
+  std::size_t count = 1;
+  for (auto n : result.shape) count *= n;
+  const char* body = data.data() + header_start + header_len;
+  const std::size_t body_size = data.size() - header_start - header_len;
+  auto need = [&](std::size_t item) {
+    if (body_size < count * item)
+      throw input_error(path + ": truncated data (" + std::to_string(body_size) + " bytes for " +
+                        std::to_string(count) + " values)");
+  };
+  if (descr == "<f8") { need(8); convert<double>(body, count, result.values); }
+  else if (descr == "<f4") { need(4); convert<float>(body, count, result.values); }
+  else if (descr == "<i8") { need(8); convert<std::int64_t>(body, count, result.values); }
+  else if (descr == "<i4") { need(4); convert<std::int32_t>(body, count, result.values); }
+  else if (descr == "<i2") { need(2); convert<std::int16_t>(body, count, result.values); }
+  else if (descr == "|i1") { need(1); convert<std::int8_t>(body, count, result.values); }
+  else if (descr == "|u1" || descr == "|b1") { need(1); convert<std::uint8_t>(body, count, result.values); }
+  else if (descr == "<u4") { need(4); convert<std::uint32_t>(body, count, result.values); }
+  else if (descr == "<u8") { need(8); convert<std::uint64_t>(body, count, result.values); }
+  else throw input_error(path + ": unsupported dtype '" + descr + "' (use float32 or float64)");
+  return result;
+}
+
+template <class T>
+std::string npy_bytes(const std::vector<std::size_t>& shape, const T* data) {
+  std::string dict = std::string("{'descr': '") + dtype_descr<T>() + "', 'fortran_order': False, 'shape': (";
+  std::size_t count = 1;
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    dict += std::to_string(shape[i]) + (shape.size() == 1 || i + 1 < shape.size() ? ", " : "");
+    count *= shape[i];
+  }
+  if (shape.size() == 1) dict.pop_back();
+  dict += "), }";
+  // Version 1.0 header, padded with spaces so that the data starts on a 64-byte boundary.
+  const std::size_t unpadded = 10 + dict.size() + 1;
+  dict.append((64 - unpadded % 64) % 64, ' ');
+  dict += '\n';
+  std::string out = "\x93NUMPY";
+  out += '\x01';
+  out += '\x00';
+  out += static_cast<char>(dict.size() & 0xff);
+  out += static_cast<char>((dict.size() >> 8) & 0xff);
+  out += dict;
+  out.append(reinterpret_cast<const char*>(data), count * sizeof(T));
+  return out;
+}
+
+template <class T>
+void write_npy(const std::string& path, const std::vector<std::size_t>& shape, const T* data) {
+  write_file_atomically(path, npy_bytes(shape, data));
+}
+
+template std::string npy_bytes<float>(const std::vector<std::size_t>&, const float*);
+template std::string npy_bytes<double>(const std::vector<std::size_t>&, const double*);
+template void write_npy<float>(const std::string&, const std::vector<std::size_t>&, const float*);
+template void write_npy<double>(const std::string&, const std::vector<std::size_t>&, const double*);
+
+}  // namespace manychains

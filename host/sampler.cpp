@@ -1,0 +1,179 @@
+#include "manychains/sampler.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "manychains/adaptation.hpp"
+#include "manychains/error.hpp"
+#include "manychains/random_variates.hpp"
+
+namespace manychains {
+namespace {
+
+/// Warm-up steps after which the preconditioner is re-estimated (Stan-like growing windows);
+/// the last 20% adapt the step size alone.
+std::vector<std::size_t> scale_window_ends(std::size_t warmup) {
+  if (warmup < 20) return {};
+  std::vector<std::size_t> ends;
+  for (double f : {0.15, 0.3, 0.5, 0.8}) ends.push_back(static_cast<std::size_t>(f * warmup));
+  return ends;
+}
+
+struct pooled {
+  double accept_prob = 0;
+  std::uint64_t divergent = 0;
+};
+
+/// Sums per-chain totals in chain order, so that the result never depends on thread counts.
+pooled pool(const segment_result& r) {
+  pooled p;
+  for (std::size_t c = 0; c < r.accept_prob.size(); ++c) {
+    p.accept_prob += r.accept_prob[c];
+    p.divergent += r.divergent[c];
+  }
+  return p;
+}
+
+template <class T>
+std::vector<T> as(const std::vector<double>& v) {
+  return std::vector<T>(v.begin(), v.end());
+}
+
+}  // namespace
+
+template <class T>
+std::pair<std::vector<T>, std::vector<std::uint64_t>> initial_positions(chain_engine<T>& engine,
+                                                                        const target_info& info,
+                                                                        std::uint64_t seed) {
+  const chain_range range = engine.chains();
+  const std::size_t n = range.size(), d = info.dim;
+  std::vector<T> x(n * d);
+  std::vector<std::uint64_t> blocks(n, 0);
+  std::vector<std::size_t> pending(n);
+  for (std::size_t c = 0; c < n; ++c) pending[c] = c;
+  for (int attempt = 0; attempt < 100 && !pending.empty(); ++attempt) {
+    for (std::size_t c : pending) {
+      philox_stream s{seed, range.first + c, blocks[c]};
+      words4 w{};
+      for (std::size_t j = 0; j < d; ++j) {
+        if (j % 4 == 0) w = s.next4();
+        const std::uint32_t word = j % 4 == 0 ? w.x : j % 4 == 1 ? w.y : j % 4 == 2 ? w.z : w.w;
+        const double u = 2.0 * uniform_open01<double>(word) - 1.0;
+        x[c * d + j] = static_cast<T>(info.init_center[j] + info.init_radius[j] * u);
+      }
+      blocks[c] = s.block;
+    }
+    const std::vector<T> lp = engine.logdensity(x);
+    std::vector<std::size_t> still;
+    for (std::size_t c : pending)
+      if (!std::isfinite(static_cast<double>(lp[c]))) still.push_back(c);
+    pending.swap(still);
+  }
+  if (!pending.empty())
+    throw input_error("no finite log-density at 100 random starting points for chain " +
+                      std::to_string(range.first + pending.front()) + " (and " +
+                      std::to_string(pending.size() - 1) + " more) of target " + info.spec);
+  return {x, blocks};
+}
+
+template <class T>
+sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, const sample_settings& s,
+                             const std::atomic<bool>* stop, const progress_callback& progress) {
+  MC_EXPECTS(s.thin >= 1, "--thin must be at least 1");
+  MC_EXPECTS(s.draws >= s.thin, "--draws must be at least --thin");
+  const auto start = std::chrono::steady_clock::now();
+  const std::size_t n = engine.chains().size(), d = info.dim;
+  const auto stopped = [&] { return stop && stop->load(); };
+
+  sample_result<T> out;
+  out.chains = engine.chains();
+  out.dim = d;
+  auto [x0, blocks] = initial_positions(engine, info, s.seed);
+  engine.initialize(x0, blocks);
+
+  // Initial preconditioner: the target's own idea of its scale (half the start radius).
+  std::vector<double> scale(d, 1.0);
+  for (std::size_t j = 0; j < d; ++j)
+    if (info.init_radius[j] > 0) scale[j] = 0.5 * info.init_radius[j];
+  const double initial_step = s.step_size.value_or(std::pow(static_cast<double>(d), -0.25));
+  dual_averaging adapt(initial_step, s.target_accept);
+  double step = initial_step;
+  const std::size_t total_steps = s.warmup + s.draws;
+
+  segment_request<T> request;
+  request.kind = s.sampler;
+  request.steps = 1;
+  double warmup_accept = 0;
+  const auto window_ends = scale_window_ends(s.warmup);
+  for (std::size_t t = 0; t < s.warmup && !stopped(); ++t) {
+    request.step_size = static_cast<T>(step);
+    request.scale = as<T>(scale);
+    const pooled p = pool(engine.run(request));
+    const double mean_accept = p.accept_prob / static_cast<double>(n);
+    warmup_accept += mean_accept;
+    out.warmup_divergences += p.divergent;
+    ++out.warmup_steps_done;
+    if (!s.step_size) step = adapt.update(mean_accept);
+    if (std::find(window_ends.begin(), window_ends.end(), t + 1) != window_ends.end()) {
+      scale = cross_chain_moments::of(engine.positions(), d).regularized_sd(scale);
+      if (!s.step_size) adapt = dual_averaging(step, s.target_accept);
+    }
+    if (progress) progress(t + 1, total_steps);
+  }
+  if (!s.step_size && out.warmup_steps_done > 0) step = adapt.final_step();
+  out.warmup_accept_rate = out.warmup_steps_done ? warmup_accept / out.warmup_steps_done : 0.0;
+  out.step_size = step;
+  out.scale = scale;
+
+  // Sampling, in chunks of whole thinning intervals.
+  const std::size_t kept = s.draws / s.thin;
+  const std::size_t bytes = n * kept * d * sizeof(T);
+  try {
+    out.draws.assign(n * kept * d, T(0));
+  } catch (const std::bad_alloc&) {
+    throw memory_error("the draws need " + std::to_string(bytes >> 20) +
+                       " MiB of host memory, which could not be allocated; use fewer chains or draws, or --thin");
+  }
+  request.step_size = static_cast<T>(step);
+  request.scale = as<T>(scale);
+  request.draws = out.draws.data();
+  request.draws_per_chain = kept;
+  request.thin = s.thin;
+  const std::size_t chunk_draws = std::max<std::size_t>(1, 100 / s.thin);
+  double accept_sum = 0;
+  std::size_t done = 0;
+  while (done < kept && !(out.warmup_steps_done < s.warmup) && !stopped()) {
+    const std::size_t now = std::min(chunk_draws, kept - done);
+    request.steps = now * s.thin;
+    request.first_draw = done;
+    const pooled p = pool(engine.run(request));
+    accept_sum += p.accept_prob;
+    out.divergences += p.divergent;
+    out.sampling_steps_done += request.steps;
+    done += now;
+    if (progress) progress(s.warmup + out.sampling_steps_done, total_steps);
+  }
+  out.accept_rate = out.sampling_steps_done ? accept_sum / (static_cast<double>(n) * out.sampling_steps_done) : 0.0;
+  out.kept_draws = done;
+  out.interrupted = done < kept;
+  if (out.interrupted) {  // keep the completed draws of each chain, contiguous
+    for (std::size_t c = 1; c < n; ++c)
+      std::copy_n(out.draws.begin() + c * kept * d, done * d, out.draws.begin() + c * done * d);
+    out.draws.resize(n * done * d);
+    out.draws.shrink_to_fit();
+  }
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return out;
+}
+
+template sample_result<float> run_sampler<float>(chain_engine<float>&, const target_info&, const sample_settings&,
+                                                 const std::atomic<bool>*, const progress_callback&);
+template sample_result<double> run_sampler<double>(chain_engine<double>&, const target_info&, const sample_settings&,
+                                                   const std::atomic<bool>*, const progress_callback&);
+template std::pair<std::vector<float>, std::vector<std::uint64_t>> initial_positions<float>(
+    chain_engine<float>&, const target_info&, std::uint64_t);
+template std::pair<std::vector<double>, std::vector<std::uint64_t>> initial_positions<double>(
+    chain_engine<double>&, const target_info&, std::uint64_t);
+
+}  // namespace manychains

@@ -1,0 +1,18 @@
+/// \file config.hpp
+/// Portability macros: one source compiles as host code (g++) and device code (nvcc).
+#pragma once
+
+#if defined(__CUDACC__)
+/// Marks a function callable from host and device code.
+#define MC_HD __host__ __device__
+#define MC_HD_INLINE __host__ __device__ __forceinline__
+#else
+#define MC_HD
+#define MC_HD_INLINE inline
+#endif
+
+#if defined(__CUDA_ARCH__)
+#define MC_DEVICE_CODE 1
+#else
+#define MC_DEVICE_CODE 0
+#endif

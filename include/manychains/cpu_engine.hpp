@@ -1,0 +1,118 @@
+/// \file cpu_engine.hpp
+/// The CPU backend for pointwise targets, as a template so that user targets (any functor with
+/// `dim()` and `logdensity_grad(strided<const T> x, strided<T> grad)`) get an engine too.
+/// Chains are stored chain-major; OpenMP splits chains over threads, and each chain's steps
+/// depend only on its own stream, so results do not depend on the thread count.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "manychains/engine.hpp"
+#include "manychains/error.hpp"
+
+namespace manychains {
+
+/// State shared by the CPU engines: chain-major positions, gradients, proposals.
+template <class T>
+struct cpu_chain_store {
+  std::size_t n_chains = 0, dim = 0;
+  std::vector<T> x, grad, proposal, proposal_grad, logp;
+  std::vector<philox_stream> streams;
+
+  void resize(std::size_t chains, std::size_t d) {
+    n_chains = chains;
+    dim = d;
+    x.assign(chains * d, T(0));
+    grad = proposal = proposal_grad = x;
+    logp.assign(chains, T(0));
+  }
+  chain_slot<T> slot(std::size_t c) {
+    return chain_slot<T>{{&x[c * dim], 1}, {&grad[c * dim], 1}, {&proposal[c * dim], 1},
+                         {&proposal_grad[c * dim], 1}, &logp[c]};
+  }
+  void record(const segment_request<T>& request, std::size_t c, std::size_t draw) const {
+    T* out = request.draws + (c * request.draws_per_chain + request.first_draw + draw) * dim;
+    for (std::size_t j = 0; j < dim; ++j) out[j] = x[c * dim + j];
+  }
+  void set_streams(std::uint64_t seed, chain_range range, const std::vector<std::uint64_t>& blocks) {
+    streams.resize(n_chains);
+    for (std::size_t c = 0; c < n_chains; ++c) streams[c] = philox_stream{seed, range.first + c, blocks[c]};
+  }
+};
+
+template <class T, class Ref>
+class cpu_pointwise_engine final : public chain_engine<T> {
+ public:
+  /// `ref` must stay valid (it points into `params`, owned here).
+  template <class MakeRef>
+  cpu_pointwise_engine(std::vector<T> params, MakeRef make_ref, std::size_t dim, chain_range chains,
+                       std::uint64_t seed)
+      : params_(std::move(params)), ref_(make_ref(params_.data())), range_(chains), seed_(seed) {
+    store_.resize(chains.size(), dim);
+  }
+
+  std::string device_name() const override { return "cpu"; }
+  std::size_t dim() const override { return store_.dim; }
+  chain_range chains() const override { return range_; }
+
+  std::vector<T> logdensity(const std::vector<T>& positions) override {
+    const std::size_t n = positions.size() / store_.dim;
+    std::vector<T> lp(n), grad(positions.size());
+#pragma omp parallel for schedule(static)
+    for (std::size_t c = 0; c < n; ++c)
+      lp[c] = ref_.logdensity_grad(strided<const T>{&positions[c * store_.dim], 1},
+                                   strided<T>{&grad[c * store_.dim], 1});
+    return lp;
+  }
+
+  void initialize(const std::vector<T>& positions, const std::vector<std::uint64_t>& blocks) override {
+    store_.x = positions;
+    store_.set_streams(seed_, range_, blocks);
+#pragma omp parallel for schedule(static)
+    for (std::size_t c = 0; c < store_.n_chains; ++c) {
+      const chain_slot<T> s = store_.slot(c);
+      *s.logp = ref_.logdensity_grad(as_const(s.x), s.grad);
+    }
+  }
+
+  segment_result run(const segment_request<T>& request) override {
+    const std::size_t n = store_.n_chains;
+    segment_result result{std::vector<double>(n, 0.0), std::vector<std::uint64_t>(n, 0),
+                          std::vector<std::uint64_t>(n, 0)};
+#pragma omp parallel for schedule(static)
+    for (std::size_t c = 0; c < n; ++c) {
+      const chain_slot<T> s = store_.slot(c);
+      philox_stream stream = store_.streams[c];
+      for (std::size_t step = 0; step < request.steps; ++step) {
+        const step_info<T> info = langevin_step(ref_, s, request.scale.data(), request.step_size,
+                                                request.kind, stream);
+        result.accept_prob[c] += info.accept_prob;
+        result.accepted[c] += info.accepted;
+        result.divergent[c] += info.divergent;
+        if (request.draws && (step + 1) % request.thin == 0) store_.record(request, c, (step + 1) / request.thin - 1);
+      }
+      store_.streams[c] = stream;
+    }
+    return result;
+  }
+
+  std::vector<T> positions() override { return store_.x; }
+
+ private:
+  std::vector<T> params_;
+  Ref ref_;
+  chain_range range_;
+  std::uint64_t seed_;
+  cpu_chain_store<T> store_;
+};
+
+/// A CPU engine for a user's pointwise target functor (copied into the engine).
+template <class T, class Target>
+std::unique_ptr<chain_engine<T>> make_cpu_engine_for(const Target& target, chain_range chains,
+                                                     std::uint64_t seed) {
+  return std::make_unique<cpu_pointwise_engine<T, Target>>(
+      std::vector<T>{}, [&](const T*) { return target; }, target.dim(), chains, seed);
+}
+
+}  // namespace manychains

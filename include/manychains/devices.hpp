@@ -1,0 +1,27 @@
+/// \file devices.hpp
+/// Choosing the backend: `auto` takes a CUDA device when one can be used, else the CPU.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "manychains/engine.hpp"
+
+namespace manychains {
+
+enum class device_choice { automatic, cpu, cuda };
+
+/// Whether this build has a CUDA backend and a usable device; `reason` says why not.
+bool cuda_usable(std::string* reason);
+
+/// A CUDA engine for any built-in target; throws device_error when CUDA cannot be used.
+template <class T>
+std::unique_ptr<chain_engine<T>> make_cuda_engine(const any_target& target, chain_range chains, std::uint64_t seed);
+
+/// The engine for the choice: `cuda` without a usable GPU is refused with the reason.
+template <class T>
+std::unique_ptr<chain_engine<T>> make_engine(device_choice choice, const any_target& target, chain_range chains,
+                                             std::uint64_t seed);
+
+}  // namespace manychains

@@ -1,0 +1,70 @@
+/// \file engine.hpp
+/// The interface between the runner (warm-up, adaptation, thinning, outputs) and a backend that
+/// advances a block of chains. The CPU backend (host/cpu) and the CUDA backend (kernels/) both
+/// implement it over the same host-device step functions.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "manychains/langevin.hpp"
+#include "manychains/targets.hpp"
+
+namespace manychains {
+
+/// The chains an engine owns, by global index: [first, last). Chain c draws from subsequence c of
+/// the run's Philox stream whatever process or device runs it.
+struct chain_range {
+  std::uint64_t first = 0, last = 0;
+  std::size_t size() const { return static_cast<std::size_t>(last - first); }
+};
+
+/// One call's worth of steps, all chains, one step size and diagonal preconditioner.
+template <class T>
+struct segment_request {
+  sampler_kind kind = sampler_kind::mala;
+  std::size_t steps = 1;
+  T step_size = T(0.1);
+  std::vector<T> scale;        ///< preconditioner: the proposal's per-dimension scale
+  T* draws = nullptr;          ///< host buffer (chains, draws_per_chain, dim); null: keep none
+  std::size_t draws_per_chain = 0;
+  std::size_t first_draw = 0;  ///< index, within a chain, of the first draw kept by this call
+  std::size_t thin = 1;        ///< keep the state after every thin-th step
+};
+
+/// Per-chain totals over a segment's steps. The runner sums them in a fixed order, so results
+/// never depend on thread counts.
+struct segment_result {
+  std::vector<double> accept_prob;  ///< sum of MALA acceptance probabilities
+  std::vector<std::uint64_t> accepted;
+  std::vector<std::uint64_t> divergent;
+};
+
+template <class T>
+class chain_engine {
+ public:
+  virtual ~chain_engine() = default;
+  /// "cpu" or the CUDA device's name.
+  virtual std::string device_name() const = 0;
+  virtual std::size_t dim() const = 0;
+  virtual chain_range chains() const = 0;
+  /// Log-density at the given positions (chains × dim, chain-major); used to screen starts.
+  virtual std::vector<T> logdensity(const std::vector<T>& positions) = 0;
+  /// Sets the positions (chain-major) and each chain's stream position (in 4-word blocks), and
+  /// caches log-density and gradient.
+  virtual void initialize(const std::vector<T>& positions, const std::vector<std::uint64_t>& stream_blocks) = 0;
+  /// Advances every chain `request.steps` steps.
+  virtual segment_result run(const segment_request<T>& request) = 0;
+  /// Current positions, chain-major (chains × dim).
+  virtual std::vector<T> positions() = 0;
+};
+
+/// A CPU engine (OpenMP over chains) for any built-in target.
+template <class T>
+std::unique_ptr<chain_engine<T>> make_cpu_engine(const any_target& target, chain_range chains,
+                                                 std::uint64_t seed);
+
+}  // namespace manychains

@@ -1,0 +1,58 @@
+/// \file sampler.hpp
+/// The runner: warm-up with adaptation, then sampling with thinning, over any chain engine.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "manychains/engine.hpp"
+
+namespace manychains {
+
+struct sample_settings {
+  sampler_kind sampler = sampler_kind::mala;
+  std::size_t chains = 1024;
+  std::size_t warmup = 1000;
+  std::size_t draws = 1000;  ///< sampling iterations; draws kept = draws / thin
+  std::size_t thin = 1;
+  std::optional<double> step_size;  ///< fixed step size; adapted during warm-up when empty
+  double target_accept = 0.574;     ///< MALA's optimal acceptance (Roberts & Rosenthal 1998)
+  std::uint64_t seed = 0;
+};
+
+/// Called after each batch of steps with (steps done, steps in all).
+using progress_callback = std::function<void(std::size_t, std::size_t)>;
+
+template <class T>
+struct sample_result {
+  chain_range chains;
+  std::size_t dim = 0;
+  std::size_t kept_draws = 0;   ///< per chain (fewer than requested when interrupted)
+  std::vector<T> draws;         ///< (chains, kept_draws, dim), C order
+  double step_size = 0;
+  std::vector<double> scale;    ///< the adapted diagonal preconditioner
+  double warmup_accept_rate = 0, accept_rate = 0;  ///< mean acceptance probability
+  std::uint64_t warmup_divergences = 0, divergences = 0;
+  std::size_t warmup_steps_done = 0, sampling_steps_done = 0;
+  bool interrupted = false;
+  double seconds = 0;
+};
+
+/// Runs warm-up and sampling on `engine`. Stops early (keeping whole draws) when `stop` becomes
+/// true. Throws input_error when no finite starting point is found for some chain.
+template <class T>
+sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, const sample_settings& settings,
+                             const std::atomic<bool>* stop = nullptr, const progress_callback& progress = {});
+
+/// Starting points: center + radius ∘ U(-1, 1) from each chain's own stream, redrawn (up to 100
+/// times) where the log-density is not finite. Returns positions and each chain's stream position.
+template <class T>
+std::pair<std::vector<T>, std::vector<std::uint64_t>> initial_positions(chain_engine<T>& engine,
+                                                                        const target_info& info,
+                                                                        std::uint64_t seed);
+
+}  // namespace manychains

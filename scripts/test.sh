@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds everything (the CUDA backend too when nvcc is found), and runs
+# the whole test suite. Tests labelled `gpu` skip themselves on a machine without a GPU.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+cmake --preset dev > /dev/null
+cmake --build --preset dev -j "$(nproc)"
+ctest --preset dev -j "$(nproc)"
