@@ -1,5 +1,7 @@
 #include "cli/terminal.hpp"
 
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -26,7 +28,7 @@ void install_interrupt_handler() {
 }
 
 progress_bar::progress_bar(std::string label, bool quiet)
-    : label_(std::move(label)), quiet_(quiet), start_(std::chrono::steady_clock::now()), last_(start_) {}
+    : label_(std::move(label)), quiet_(quiet || !::isatty(::fileno(stderr))), start_(std::chrono::steady_clock::now()), last_(start_) {}
 
 progress_bar::~progress_bar() { finish(); }
 

@@ -14,7 +14,8 @@ namespace manychains::cli {
 std::atomic<bool>& interrupt_flag();
 void install_interrupt_handler();
 
-/// A one-line progress bar on stderr, shown only once a run has taken more than a second.
+/// A one-line progress bar on stderr (when it is a terminal), shown once a run has taken more
+/// than a second.
 class progress_bar {
  public:
   progress_bar(std::string label, bool quiet);

@@ -80,7 +80,9 @@ class cpu_pointwise_engine final : public chain_engine<T> {
     const std::size_t n = store_.n_chains;
     segment_result result{std::vector<double>(n, 0.0), std::vector<std::uint64_t>(n, 0),
                           std::vector<std::uint64_t>(n, 0)};
-#pragma omp parallel for schedule(static)
+    // Threads only where there is enough work to pay for waking them (results do not depend on it).
+    const bool parallel = n * request.steps * store_.dim >= 4096;
+#pragma omp parallel for schedule(static) if (parallel)
     for (std::size_t c = 0; c < n; ++c) {
       const chain_slot<T> s = store_.slot(c);
       philox_stream stream = store_.streams[c];
