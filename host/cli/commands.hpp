@@ -10,5 +10,6 @@ namespace manychains::cli {
 int& exit_status();
 
 void register_sample(CLI::App& app);
+void register_converge(CLI::App& app);
 
 }  // namespace manychains::cli

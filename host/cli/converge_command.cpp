@@ -1,0 +1,229 @@
+// `manychains converge`: upper bounds on the distance to stationarity from L-lag couplings.
+#include <fmt/format.h>
+
+#include <cmath>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "cli/commands.hpp"
+#include "manychains/coupling/coupling_run.hpp"
+#include "manychains/coupling/tv_bound.hpp"
+#include "manychains/devices.hpp"
+#include "manychains/error.hpp"
+#include "manychains/io/atomic_file.hpp"
+
+namespace manychains::cli {
+namespace {
+
+struct converge_options {
+  std::string target;
+  std::string sampler = "mala";
+  std::string device = "auto";
+  std::string precision = "double";
+  std::string from_run;
+  std::string out;
+  std::optional<double> step_size;
+  std::optional<std::uint64_t> seed;
+  double threshold = 0.01;
+  std::vector<double> init_center, init_radius;
+  coupling_settings settings;
+  bool quiet = false;
+};
+
+/// Step size, preconditioner and (when --target is not given) target of a `sample` run.json.
+void read_run_json(converge_options& o) {
+  std::ifstream in(o.from_run);
+  if (!in) throw input_error("--from-run: cannot open " + o.from_run);
+  nlohmann::json run;
+  try {
+    in >> run;
+  } catch (const std::exception& e) {
+    throw input_error("--from-run: " + o.from_run + " is not valid JSON: " + e.what());
+  }
+  if (!run.contains("step_size") || !run["step_size"].is_number() || !run.contains("inverse_metric_sqrt") ||
+      !run["inverse_metric_sqrt"].is_array())
+    throw input_error("--from-run: " + o.from_run +
+                      " has no numeric \"step_size\" and array \"inverse_metric_sqrt\" (is it a sample run.json?)");
+  if (!o.step_size) o.settings.step_size = run["step_size"].get<double>();
+  o.settings.scale = run["inverse_metric_sqrt"].get<std::vector<double>>();
+  if (o.target.empty()) {
+    if (!run.contains("settings") || !run["settings"].contains("target"))
+      throw input_error("--from-run: " + o.from_run + " names no target; give --target");
+    o.target = run["settings"]["target"].get<std::string>();
+  }
+}
+
+device_choice parse_device(const std::string& s) {
+  if (s == "auto") return device_choice::automatic;
+  if (s == "cpu") return device_choice::cpu;
+  return device_choice::cuda;
+}
+
+/// The t's worth printing: 0, the first t below each of a few levels, and the threshold's.
+std::vector<std::size_t> rows_to_print(const tv_bound_curve& c, double threshold) {
+  std::vector<std::size_t> rows{0};
+  for (double level : {1.0, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.001, threshold})
+    if (auto t = first_t_below(c, level)) rows.push_back(*t);
+  std::sort(rows.begin(), rows.end());
+  rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+  return rows;
+}
+
+/// At most ~2000 points of the curve for the JSON file (every t when it is shorter).
+nlohmann::json curve_json(const tv_bound_curve& c) {
+  const std::size_t n = c.bound.size();
+  const std::size_t stride = n > 2000 ? (n + 1999) / 2000 : 1;
+  std::vector<std::size_t> t;
+  std::vector<double> b, e;
+  for (std::size_t i = 0; i < n; i += stride) t.push_back(i);
+  if (t.back() != n - 1) t.push_back(n - 1);
+  for (std::size_t i : t) {
+    b.push_back(c.bound[i]);
+    e.push_back(c.mcse[i]);
+  }
+  return {{"t", t}, {"bound", b}, {"mcse", e}, {"every", stride}};
+}
+
+template <class T>
+void run_converge(const converge_options& o, const any_target& target) {
+  const coupling_settings s = resolve_coupling_settings(o.settings, target);
+  const target_info& info = info_of(target);
+  const coupling_result r = run_coupling<T>(parse_device(o.device), target, s);
+  const tv_bound_curve c = tv_bound_from_meeting_times(r.meeting_time, r.met, s.lag, s.max_steps);
+  const auto t_below = first_t_below(c, o.threshold);
+  const auto t_below_conservative = first_t_below(c, o.threshold, 2.0);
+  double tau_sum = 0;
+  std::uint64_t tau_max = 0;
+  for (std::size_t p = 0; p < r.meeting_time.size(); ++p) {
+    tau_sum += double(r.meeting_time[p]);
+    tau_max = std::max(tau_max, r.meeting_time[p]);
+  }
+  const double pair_rate = r.seconds > 0 ? double(r.x_steps) / r.seconds : 0.0;
+  const double chain_rate = r.seconds > 0 ? double(r.chain_steps) / r.seconds : 0.0;
+  const std::string sampler = s.sampler == coupled_sampler::rwm ? "rwm" : "mala";
+
+  if (!o.quiet) {
+    std::cout << fmt::format("manychains converge: {} on {} ({}), {} coupled pairs, {}, lag {}, step size {:.4g}, seed {}\n",
+                             info.spec, r.device, o.precision, s.pairs, sampler, s.lag, s.step_size, s.seed);
+    std::cout << fmt::format("meeting time tau: mean {:.1f}, max {}; acceptance {:.3f}\n",
+                             tau_sum / double(s.pairs), tau_max, r.accept_rate);
+    std::cout << fmt::format("{:>10}  {:>10}  {:>10}\n", "t", "TV bound", "MCSE");
+    for (std::size_t t : rows_to_print(c, o.threshold))
+      std::cout << fmt::format("{:>10}  {:>10.4g}  {:>10.2g}\n", t, c.bound[t], c.mcse[t]);
+    if (t_below)
+      std::cout << fmt::format("bound below {:g} from t = {} (bound + 2 MCSE below it from t = {})\n", o.threshold,
+                               *t_below, t_below_conservative ? std::to_string(*t_below_conservative) : "never");
+    std::cout << fmt::format("{:.2f} s, {:.3g} pair-steps/s ({:.3g} chain-steps/s)\n", r.seconds, pair_rate, chain_rate);
+  }
+  if (r.unmet > 0)
+    std::cerr << fmt::format(
+        "warning: {} of {} pairs did not meet within --max-steps {}; they count as tau = {}, so the curve is a "
+        "LOWER bound on the L-lag bound (the true upper bound is larger). Raise --max-steps or the step size.\n",
+        r.unmet, s.pairs, s.max_steps, s.max_steps + 1);
+  if (r.divergent > 0)
+    std::cerr << fmt::format("warning: {} divergent proposals (non-finite log-density)\n", r.divergent);
+
+  if (!o.out.empty()) {
+    nlohmann::json tau = nlohmann::json::array();
+    for (std::size_t p = 0; p < r.meeting_time.size(); ++p)
+      tau.push_back(r.met[p] ? nlohmann::json(r.meeting_time[p]) : nlohmann::json(nullptr));
+    const nlohmann::json settings = {
+        {"target", info.spec}, {"sampler", sampler}, {"lag", s.lag}, {"pairs", s.pairs},
+        {"max_steps", s.max_steps}, {"step_size", s.step_size}, {"inverse_metric_sqrt", s.scale},
+        {"init_center", s.init_center}, {"init_radius", s.init_radius}, {"threshold", o.threshold},
+        {"seed", s.seed}, {"device", o.device}, {"precision", o.precision}, {"from_run", o.from_run}};
+    const nlohmann::json doc = {
+        {"settings", settings},
+        {"device_used", r.device},
+        {"bound_formula", "d_TV(t) <= E[max(0, ceil((tau - lag - t) / lag))]"},
+        {"curve", curve_json(c)},
+        {"t_below_threshold", t_below ? nlohmann::json(*t_below) : nlohmann::json(nullptr)},
+        {"t_below_threshold_plus_2_mcse",
+         t_below_conservative ? nlohmann::json(*t_below_conservative) : nlohmann::json(nullptr)},
+        {"unmet_pairs", r.unmet},
+        {"curve_is_lower_bound_on_bound", c.lower_bound_only()},
+        {"meeting_time_mean", tau_sum / double(s.pairs)},
+        {"meeting_times", tau},
+        {"accept_rate", r.accept_rate},
+        {"divergences", r.divergent},
+        {"wall_seconds", r.seconds},
+        {"pair_steps", r.x_steps},
+        {"chain_steps", r.chain_steps},
+        {"pair_steps_per_second", pair_rate},
+        {"chain_steps_per_second", chain_rate}};
+    write_file_atomically(o.out, doc.dump(1) + "\n");
+    if (!o.quiet) std::cout << "wrote " << o.out << "\n";
+  }
+}
+
+}  // namespace
+
+void register_converge(CLI::App& app) {
+  auto o = std::make_shared<converge_options>();
+  CLI::App* cmd = app.add_subcommand(
+      "converge",
+      "Upper bounds on the distance to stationarity, d_TV(t), from L-lag couplings (Biswas, Jacob & Vanetti 2019)");
+  cmd->add_option("--target", o->target,
+                  "Target spec (pointwise targets only; default: the --from-run target, else oring). Built-in:\n" +
+                      target_help());
+  cmd->add_option("--sampler", o->sampler, "mala or rwm (random-walk Metropolis)")
+      ->check(CLI::IsMember({"mala", "rwm"}))
+      ->capture_default_str();
+  cmd->add_option("--lag", o->settings.lag, "Lag L between the two chains of a pair; a larger L gives a tighter bound")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--pairs", o->settings.pairs, "Number of independent coupled pairs")
+      ->check(CLI::Range(std::size_t(1), std::size_t(1) << 31))
+      ->capture_default_str();
+  cmd->add_option("--max-steps", o->settings.max_steps,
+                  "Steps of the leading chain after which a pair that has not met is given up (and reported)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--step-size", o->step_size,
+                  "Step size (default: from --from-run, else 2.38/sqrt(d) for rwm and d^(-1/4) for mala, with the "
+                  "preconditioner 0.5 x the target's start radius, i.e. the target's own idea of its scale)");
+  cmd->add_option("--threshold", o->threshold, "Report the first t where the bound falls below this")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmd->add_option("--from-run", o->from_run,
+                  "A `manychains sample` run.json: reuse its step_size and inverse_metric_sqrt (and its target when "
+                  "--target is not given)");
+  cmd->add_option("--init-center", o->init_center,
+                  "Centre of the start box, one value or one per dimension (default: the target's)")
+      ->delimiter(',');
+  cmd->add_option("--init-radius", o->init_radius,
+                  "Half-width of the start box, one value or one per dimension (default: the target's)")
+      ->delimiter(',');
+  cmd->add_option("--seed", o->seed, "Random seed (default: drawn at random and recorded in the JSON)");
+  cmd->add_option("--device", o->device, "auto, cpu or cuda")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
+      ->capture_default_str();
+  cmd->add_option("--precision", o->precision, "float or double")
+      ->check(CLI::IsMember({"float", "double"}))
+      ->capture_default_str();
+  cmd->add_option("--out", o->out, "Write the curve, meeting times and settings to this JSON file");
+  cmd->add_flag("--quiet", o->quiet, "Print nothing but warnings");
+  cmd->callback([o] {
+    converge_options& opt = *o;
+    opt.settings.sampler = opt.sampler == "rwm" ? coupled_sampler::rwm : coupled_sampler::mala;
+    if (!opt.from_run.empty()) read_run_json(opt);
+    if (opt.target.empty()) opt.target = "oring";
+    if (opt.step_size) {
+      if (!(*opt.step_size > 0) || !std::isfinite(*opt.step_size))
+        throw input_error("--step-size must be a positive number");
+      opt.settings.step_size = *opt.step_size;
+    }
+    opt.settings.init_center = opt.init_center;
+    opt.settings.init_radius = opt.init_radius;
+    opt.settings.seed = opt.seed ? *opt.seed : std::random_device{}();
+    const any_target target = make_target(opt.target);
+    if (opt.precision == "float")
+      run_converge<float>(opt, target);
+    else
+      run_converge<double>(opt, target);
+  });
+}
+
+}  // namespace manychains::cli
