@@ -1,0 +1,202 @@
+// Effective sample size: the host autocovariance source (lazy direct lag sums, then one FFT) and
+// the combine step, Geyer's initial positive + monotone sequence exactly as ArviZ's `_ess`.
+#include <algorithm>
+#include <cmath>
+#include <complex>
+
+#include "diagnostics/internal.hpp"
+#include "manychains/diagnostics.hpp"
+#include "manychains/diagnostics/chain_partials.hpp"
+#include "manychains/error.hpp"
+
+namespace manychains {
+namespace {
+
+/// In-place iterative radix-2 FFT of length m (a power of two); inverse without the 1/m scaling.
+void fft_radix2(std::vector<std::complex<double>>& a, bool inverse) {
+  const std::size_t m = a.size();
+  for (std::size_t i = 1, j = 0; i < m; ++i) {
+    std::size_t bit = m >> 1;
+    for (; j & bit; bit >>= 1) j ^= bit;
+    j ^= bit;
+    if (i < j) std::swap(a[i], a[j]);
+  }
+  const double pi = 3.14159265358979323846;
+  for (std::size_t len = 2; len <= m; len <<= 1) {
+    const double ang = 2 * pi / static_cast<double>(len) * (inverse ? 1 : -1);
+    const std::size_t half = len / 2;
+    std::vector<std::complex<double>> w(half);
+    for (std::size_t k = 0; k < half; ++k) w[k] = {std::cos(ang * double(k)), std::sin(ang * double(k))};
+    for (std::size_t i = 0; i < m; i += len)
+      for (std::size_t k = 0; k < half; ++k) {
+        const std::complex<double> u = a[i + k], v = a[i + k + half] * w[k];
+        a[i + k] = u + v;
+        a[i + k + half] = u - v;
+      }
+  }
+}
+
+/// Chain-averaged autocovariances of a host (chains, n) array: direct sums for the first lags
+/// (Geyer's truncation usually stops after a few), all lags by FFT once more are asked for.
+class host_autocov_source final : public autocov_source {
+ public:
+  host_autocov_source(const double* x, std::size_t chains, std::size_t n, const double* means)
+      : x_(x), chains_(chains), n_(n), means_(means) {}
+
+  void mean_autocov(std::size_t lag_begin, std::size_t lag_end, double* out) override {
+    if (lag_end > direct_lag_limit && fft_.empty()) fft_ = fft_all();
+    if (!fft_.empty()) {
+      std::copy(fft_.begin() + lag_begin, fft_.begin() + lag_end, out);
+      return;
+    }
+    for (std::size_t t = lag_begin; t < lag_end; ++t) {
+      double s = 0;
+      for (std::size_t c = 0; c < chains_; ++c) s += chain_autocov(x_ + c * n_, n_, means_[c], t);
+      out[t - lag_begin] = s / static_cast<double>(chains_);
+    }
+  }
+
+ private:
+  static constexpr std::size_t direct_lag_limit = 32;
+
+  std::vector<double> fft_all() const {
+    std::size_t m = 1;
+    while (m < 2 * n_) m <<= 1;
+    // Two real chains per complex FFT: |A_k|^2 + |B_k|^2 = (|Z_k|^2 + |Z_{m-k}|^2) / 2 for
+    // z = a + i b, so the chain-summed power spectrum needs chains/2 forward FFTs and one inverse.
+    std::vector<double> power(m, 0.0);
+    std::vector<std::complex<double>> z(m);
+    for (std::size_t c = 0; c < chains_; c += 2) {
+      const bool pair = c + 1 < chains_;
+      std::fill(z.begin(), z.end(), std::complex<double>(0, 0));
+      for (std::size_t i = 0; i < n_; ++i)
+        z[i] = {x_[c * n_ + i] - means_[c], pair ? x_[(c + 1) * n_ + i] - means_[c + 1] : 0.0};
+      fft_radix2(z, false);
+      for (std::size_t k = 0; k < m; ++k) power[k] += 0.5 * (std::norm(z[k]) + std::norm(z[(m - k) % m]));
+    }
+    for (std::size_t k = 0; k < m; ++k) z[k] = {power[k], 0.0};
+    fft_radix2(z, true);
+    std::vector<double> acov(n_);
+    const double scale = 1.0 / (static_cast<double>(m) * static_cast<double>(n_) * static_cast<double>(chains_));
+    for (std::size_t t = 0; t < n_; ++t) acov[t] = z[t].real() * scale;
+    return acov;
+  }
+
+  const double* x_;
+  std::size_t chains_, n_;
+  const double* means_;
+  std::vector<double> fft_;
+};
+
+}  // namespace
+
+namespace diagnostics_detail {
+
+bool is_constant(const double* x, std::size_t size) {
+  if (size == 0) return true;
+  const auto mm = std::minmax_element(x, x + size);
+  return (*mm.second - *mm.first) < 1e-15;
+}
+
+void check_finite(const double* x, std::size_t chains, std::size_t draws, const char* what) {
+  for (std::size_t i = 0; i < chains * draws; ++i)
+    if (!std::isfinite(x[i]))
+      throw input_error(std::string("parameter ") + what + " has a " + (std::isnan(x[i]) ? "NaN" : "infinite") +
+                        " draw (chain " + std::to_string(i / draws) + ", draw " + std::to_string(i % draws) +
+                        "); diagnostics need finite draws");
+}
+
+void check_min_draws(std::size_t chains, std::size_t draws, const char* statistic) {
+  if (chains < 1 || draws < 4)
+    throw input_error(std::string(statistic) + " needs at least 1 chain of at least 4 draws, got " +
+                      std::to_string(chains) + " chains of " + std::to_string(draws) + " draws");
+}
+
+}  // namespace diagnostics_detail
+
+double ess_combine(const double* chain_means, std::size_t chains, std::size_t n, bool constant, autocov_source& src) {
+  const double size = static_cast<double>(chains) * static_cast<double>(n);
+  if (constant) return size;
+  MC_EXPECTS(n >= 2 && chains >= 1, "ESS needs chains of at least 2 draws");
+  // Chain-averaged autocovariances, fetched lazily in doubling blocks of lags.
+  std::vector<double> acov;
+  const auto acov_at = [&](std::size_t t) {
+    if (t >= acov.size()) {
+      std::size_t end = std::max<std::size_t>(16, 2 * acov.size());
+      while (end <= t) end *= 2;
+      end = std::min(end, n);
+      const std::size_t begin = acov.size();
+      acov.resize(end);
+      src.mean_autocov(begin, end, acov.data() + begin);
+    }
+    return acov[t];
+  };
+  const double nd = static_cast<double>(n);
+  const double mean_var = acov_at(0) * nd / (nd - 1.0);
+  double var_plus = mean_var * (nd - 1.0) / nd;
+  if (chains > 1) {
+    double m = 0;
+    for (std::size_t c = 0; c < chains; ++c) m += chain_means[c];
+    m /= static_cast<double>(chains);
+    double v = 0;
+    for (std::size_t c = 0; c < chains; ++c) v += (chain_means[c] - m) * (chain_means[c] - m);
+    var_plus += v / static_cast<double>(chains - 1);
+  }
+  const auto rho = [&](std::size_t t) { return 1.0 - (mean_var - acov_at(t)) / var_plus; };
+
+  std::vector<double> rho_t(n, 0.0);
+  double rho_even = 1.0;
+  rho_t[0] = rho_even;
+  double rho_odd = rho(1);
+  rho_t[1] = rho_odd;
+  // Geyer's initial positive sequence.
+  long long t = 1;
+  const long long nn = static_cast<long long>(n);
+  while (t < nn - 3 && (rho_even + rho_odd) > 0.0) {
+    rho_even = rho(static_cast<std::size_t>(t + 1));
+    rho_odd = rho(static_cast<std::size_t>(t + 2));
+    if ((rho_even + rho_odd) >= 0) {
+      rho_t[t + 1] = rho_even;
+      rho_t[t + 2] = rho_odd;
+    }
+    t += 2;
+  }
+  const long long max_t = t - 2;
+  if (rho_even > 0) rho_t[static_cast<std::size_t>(max_t + 1)] = rho_even;
+  // Geyer's initial monotone sequence.
+  t = 1;
+  while (t <= max_t - 2) {
+    if ((rho_t[t + 1] + rho_t[t + 2]) > (rho_t[t - 1] + rho_t[t])) {
+      rho_t[t + 1] = (rho_t[t - 1] + rho_t[t]) / 2.0;
+      rho_t[t + 2] = rho_t[t + 1];
+    }
+    t += 2;
+  }
+  double sum = 0;
+  for (long long i = 0; i <= max_t; ++i) sum += rho_t[i];
+  double tau = -1.0 + 2.0 * sum + (max_t + 1 < nn ? rho_t[max_t + 1] : 0.0);
+  tau = std::max(tau, 1.0 / std::log10(size));
+  const double ess = size / tau;
+  for (double r : rho_t)
+    if (std::isnan(r)) return std::nan("");
+  return ess;
+}
+
+double ess_plain(const double* x, std::size_t chains, std::size_t n) {
+  if (diagnostics_detail::is_constant(x, chains * n)) return static_cast<double>(chains * n);
+  std::vector<double> means(chains);
+  for (std::size_t c = 0; c < chains; ++c) means[c] = chain_mean(x + c * n, n);
+  host_autocov_source src(x, chains, n, means.data());
+  return ess_combine(means.data(), chains, n, false, src);
+}
+
+std::vector<double> mean_autocov_fft(const double* x, std::size_t chains, std::size_t n) {
+  std::vector<double> means(chains);
+  for (std::size_t c = 0; c < chains; ++c) means[c] = chain_mean(x + c * n, n);
+  host_autocov_source src(x, chains, n, means.data());
+  std::vector<double> out(n);
+  src.mean_autocov(0, n, out.data());  // n > 32 lags: the FFT path
+  return out;
+}
+
+}  // namespace manychains

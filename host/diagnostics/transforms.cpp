@@ -1,0 +1,119 @@
+// Transforms of the draws that the diagnostics are computed on: split chains, rank normalisation
+// (z-scale), folding, and ArviZ's type-7 quantile.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <utility>
+
+#include "diagnostics/internal.hpp"
+#include "manychains/diagnostics.hpp"
+#include "manychains/diagnostics/chain_partials.hpp"
+#include "manychains/error.hpp"
+
+namespace manychains {
+
+std::vector<double> split_chains(const double* x, std::size_t chains, std::size_t draws) {
+  const std::size_t half = draws / 2;
+  std::vector<double> out(2 * chains * half);
+  for (std::size_t c = 0; c < chains; ++c) {
+    std::copy(x + c * draws, x + c * draws + half, out.begin() + c * half);
+    std::copy(x + c * draws + (draws - half), x + (c + 1) * draws, out.begin() + (chains + c) * half);
+  }
+  return out;
+}
+
+double normal_quantile(double p) { return normal_quantile_hd(p); }
+
+namespace diagnostics_detail {
+
+std::vector<std::uint32_t> sort_order(const double* x, std::size_t size) {
+  std::vector<std::pair<double, std::uint32_t>> keyed(size);
+  for (std::size_t i = 0; i < size; ++i) keyed[i] = {x[i], static_cast<std::uint32_t>(i)};
+  std::sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::uint32_t> order(size);
+  for (std::size_t i = 0; i < size; ++i) order[i] = keyed[i].second;
+  return order;
+}
+
+void z_from_order(const std::vector<std::uint32_t>& order, const double* values, double* z) {
+  const std::size_t size = order.size();
+  // ArviZ: (rank - 3/8) / (size - 2 * 3/8 + 1), rank 1-based with ties averaged (scipy rankdata).
+  const double denom = (static_cast<double>(size) - 0.75) + 1.0;
+  std::size_t i = 0;
+  while (i < size) {
+    std::size_t j = i + 1;
+    while (j < size && values[order[j]] == values[order[i]]) ++j;
+    const double rank = 0.5 * (static_cast<double>(i + 1) + static_cast<double>(j));
+    const double zr = normal_quantile_hd((rank - 0.375) / denom);
+    for (std::size_t k = i; k < j; ++k) z[order[k]] = zr;
+    i = j;
+  }
+}
+
+double type7_sorted_at(double lo_value, double hi_value, double gamma) {
+  return (1.0 - gamma) * lo_value + gamma * hi_value;
+}
+
+type7_position type7_locate(std::size_t size, double prob) {
+  // scipy mquantiles(alphap=1, betap=1): aleph = n p + (1 - p), k = floor(clip(aleph, 1, n-1)),
+  // gamma = clip(aleph - k, 0, 1), value = (1 - gamma) x[k-1] + gamma x[k] (x sorted).
+  const double n = static_cast<double>(size);
+  const double m = 1.0 + prob * (1.0 - 1.0 - 1.0);
+  const double aleph = n * prob + m;
+  const double k = std::floor(std::min(std::max(aleph, 1.0), n - 1.0));
+  const double gamma = std::min(std::max(aleph - k, 0.0), 1.0);
+  return {static_cast<std::size_t>(k), gamma};
+}
+
+double quantile_from_sorted(const double* sorted, std::size_t size, double prob) {
+  if (size == 1) return sorted[0];
+  const type7_position pos = type7_locate(size, prob);
+  return type7_sorted_at(sorted[pos.k - 1], sorted[pos.k], pos.gamma);
+}
+
+double median_from_sorted(const double* sorted, std::size_t size) {
+  // numpy.median: the middle value, or the mean of the two middle values.
+  if (size % 2 == 1) return sorted[size / 2];
+  return (sorted[size / 2 - 1] + sorted[size / 2]) / 2.0;
+}
+
+void folded_z(const std::vector<std::uint32_t>& order, const double* values, double median, double* z) {
+  // |x - median| is non-increasing over the sorted values below the median and non-decreasing
+  // above it (rounding is monotone and symmetric), so its sort order is a merge of the two runs.
+  const std::size_t size = order.size();
+  std::size_t p = 0;
+  while (p < size && values[order[p]] < median) ++p;
+  std::vector<std::uint32_t> folded_order(size);
+  std::vector<double> dist(size);
+  for (std::size_t i = 0; i < size; ++i) dist[order[i]] = std::fabs(values[order[i]] - median);
+  std::ptrdiff_t l = static_cast<std::ptrdiff_t>(p) - 1;
+  std::size_t r = p, out = 0;
+  while (l >= 0 || r < size) {
+    if (r >= size || (l >= 0 && dist[order[l]] <= dist[order[r]]))
+      folded_order[out++] = order[l--];
+    else
+      folded_order[out++] = order[r++];
+  }
+  z_from_order(folded_order, dist.data(), z);
+}
+
+}  // namespace diagnostics_detail
+
+std::vector<double> z_scale(const double* x, std::size_t size) {
+  std::vector<double> z(size);
+  diagnostics_detail::z_from_order(diagnostics_detail::sort_order(x, size), x, z.data());
+  return z;
+}
+
+double quantile_type7(const double* x, std::size_t size, double prob) {
+  MC_EXPECTS(size > 0, "quantile of an empty array");
+  if (size == 1) return x[0];
+  const auto pos = diagnostics_detail::type7_locate(size, prob);
+  std::vector<double> v(x, x + size);
+  std::nth_element(v.begin(), v.begin() + (pos.k - 1), v.end());
+  const double lo = v[pos.k - 1];
+  const double hi = *std::min_element(v.begin() + pos.k, v.end());
+  return diagnostics_detail::type7_sorted_at(lo, hi, pos.gamma);
+}
+
+}  // namespace manychains
