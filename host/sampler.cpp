@@ -105,7 +105,7 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
   request.kind = s.sampler;
   request.steps = 1;
   double warmup_accept = 0;
-  const auto window_ends = scale_window_ends(s.warmup);
+  const auto window_ends = s.adapt_preconditioner ? scale_window_ends(s.warmup) : std::vector<std::size_t>{};
   for (std::size_t t = 0; t < s.warmup && !stopped(); ++t) {
     request.step_size = static_cast<T>(step);
     request.scale = as<T>(scale);

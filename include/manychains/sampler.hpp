@@ -21,6 +21,7 @@ struct sample_settings {
   std::size_t thin = 1;
   std::optional<double> step_size;  ///< fixed step size; adapted during warm-up when empty
   double target_accept = 0.574;     ///< MALA's optimal acceptance (Roberts & Rosenthal 1998)
+  bool adapt_preconditioner = true; ///< re-estimate the diagonal scale from cross-chain variance
   std::uint64_t seed = 0;
 };
 

@@ -1,0 +1,101 @@
+// `manychains sample` as a user runs it: outputs, and one clear line for each kind of bad input.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "manychains/io/npy.hpp"
+#include "test_support.hpp"
+
+using manychains::testing::cli;
+using manychains::testing::run_command;
+using manychains::testing::temp_dir;
+
+TEST(SampleCli, WritesDrawsAndRunJson) {
+  const std::string out = temp_dir("sample");
+  const auto r = run_command(cli() + " sample --target gaussian:dim=3 --chains 16 --warmup 50 --draws 40 --thin 2 "
+                             "--seed 5 --device cpu --out " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("x[2]"), std::string::npos);
+  const auto draws = manychains::read_npy(out + "/draws.npy");
+  EXPECT_EQ(draws.shape, (std::vector<std::size_t>{16, 20, 3}));
+  const auto run = nlohmann::json::parse(std::ifstream(out + "/run.json"));
+  EXPECT_EQ(run["settings"]["seed"], 5);
+  EXPECT_EQ(run["device_used"], "cpu");
+  EXPECT_EQ(run["partial"], false);
+  EXPECT_EQ(run["summary"].size(), 3u);
+  EXPECT_GT(run["chain_steps_per_second"].get<double>(), 0.0);
+}
+
+TEST(SampleCli, FloatPrecisionWritesFloat32) {
+  const std::string out = temp_dir("float");
+  const auto r = run_command(cli() + " sample --target oring --chains 8 --warmup 20 --draws 10 --precision float "
+                             "--quiet --device cpu --out " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream in(out + "/draws.npy", std::ios::binary);
+  std::string header(128, '\0');
+  in.read(header.data(), 128);
+  EXPECT_NE(header.find("'<f4'"), std::string::npos);
+}
+
+struct bad_input {
+  std::string name, args, expected;
+};
+
+class SampleCliBadInput : public ::testing::TestWithParam<bad_input> {};
+
+TEST_P(SampleCliBadInput, ExitsNonZeroWithOneClearLine) {
+  const std::string dir = temp_dir("bad");
+  std::ofstream(dir + "/ragged.csv") << "a,b,y\n1,2,1\n3,0\n";
+  std::ofstream(dir + "/nan.csv") << "a,y\n1,1\n2,0\nnan,1\n";
+  std::ofstream(dir + "/text.csv") << "a,y\n1,1\nabc,0\n";
+  std::string args = GetParam().args;
+  for (std::size_t at; (at = args.find("DIR")) != std::string::npos;) args.replace(at, 3, dir);
+  const auto r = run_command(cli() + " sample --quiet --out " + dir + "/out " + args);
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find(GetParam().expected), std::string::npos) << r.output;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Inputs, SampleCliBadInput,
+    ::testing::Values(bad_input{"unknown_target", "--target nosuch", "unknown target 'nosuch'; valid targets"},
+                      bad_input{"unknown_option", "--bogus 3", "--bogus"},
+                      bad_input{"unknown_sampler", "--sampler hmc", "--sampler"},
+                      bad_input{"zero_chains", "--chains 0", "--chains"},
+                      bad_input{"negative_step", "--step-size -1", "--step-size must be a positive number or auto"},
+                      bad_input{"ragged_csv", "--target logistic:data=DIR/ragged.csv", "ragged.csv:3: expected 3 fields, found 2 (ragged CSV)"},
+                      bad_input{"nan_in_csv", "--target logistic:data=DIR/nan.csv", "nan.csv:4: field 1 is nan; data must be finite"},
+                      bad_input{"text_in_csv", "--target logistic:data=DIR/text.csv", "text.csv:3: field 1 ('abc') is not a number"},
+                      bad_input{"cuda_without_gpu", "--device cuda", "--device cuda:"},
+                      bad_input{"too_large", "--chains 2000000000 --draws 1000000 --target gaussian:dim=100",
+                                "GiB for the draws, more than this machine's"}),
+    [](const ::testing::TestParamInfo<bad_input>& info) { return info.param.name; });
+
+TEST(SampleCli, CtrlCKeepsCompletedDrawsMarkedPartial) {
+  const std::string out = temp_dir("interrupt");
+  const std::string cmd = cli() + " sample --target gaussian:dim=50 --chains 512 --warmup 10 --draws 1000000 "
+                          "--thin 100 --seed 1 --device cpu --quiet --out " + out;
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::execl("/bin/sh", "sh", "-c", ("exec " + cmd + " > /dev/null 2>&1").c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  ::kill(pid, SIGINT);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  const auto run = nlohmann::json::parse(std::ifstream(out + "/run.json"));
+  EXPECT_EQ(run["partial"], true);
+  const auto draws = manychains::read_npy(out + "/draws.npy");
+  ASSERT_EQ(draws.shape.size(), 3u);
+  EXPECT_EQ(draws.shape[0], 512u);
+  EXPECT_LT(draws.shape[1], 10000u);
+  EXPECT_EQ(draws.shape[1], run["draws_shape"][1].get<std::size_t>());
+  for (double v : draws.values) ASSERT_TRUE(std::isfinite(v));
+}

@@ -1,0 +1,154 @@
+// MALA and ULA against closed-form truths. Tolerances are 5 Monte Carlo standard errors, the
+// MCSE taken from the spread of independent chains' averages: a false failure has probability
+// about 6e-7 per comparison (two-sided normal tail at 5 sigma).
+#include <gtest/gtest.h>
+#include <omp.h>
+
+#include "manychains/sampler.hpp"
+#include "test_support.hpp"
+
+using namespace manychains;
+using manychains::testing::across_chains;
+using manychains::testing::per_chain_average;
+
+namespace {
+
+template <class T>
+sample_result<T> sample(const std::string& spec, sample_settings s) {
+  const any_target target = make_target(spec);
+  auto engine = make_cpu_engine<T>(target, chain_range{0, s.chains}, s.seed);
+  return run_sampler<T>(*engine, info_of(target), s);
+}
+
+sample_settings settings(std::size_t chains, std::size_t warmup, std::size_t draws, std::uint64_t seed) {
+  sample_settings s;
+  s.chains = chains;
+  s.warmup = warmup;
+  s.draws = draws;
+  s.seed = seed;
+  return s;
+}
+
+/// Every coordinate's mean and variance within 5 MCSE of the truth.
+template <class T>
+void expect_moments(const sample_result<T>& r, const std::vector<double>& mean, const std::vector<double>& sd) {
+  const std::size_t n = r.chains.size();
+  for (std::size_t j = 0; j < r.dim; ++j) {
+    const auto m = across_chains(per_chain_average(r.draws, n, r.kept_draws, r.dim, j, [](double x) { return x; }));
+    EXPECT_LT(std::abs(m.value - mean[j]), 5 * m.mcse) << "mean of coordinate " << j << ": " << m.value;
+    const double mu = mean[j];
+    const auto v = across_chains(
+        per_chain_average(r.draws, n, r.kept_draws, r.dim, j, [mu](double x) { return (x - mu) * (x - mu); }));
+    EXPECT_LT(std::abs(v.value - sd[j] * sd[j]), 5 * v.mcse) << "variance of coordinate " << j << ": " << v.value;
+  }
+}
+
+}  // namespace
+
+struct gaussian_case {
+  std::string name, spec;
+  std::vector<double> mean, sd;
+  std::size_t chains;
+};
+
+class MalaGaussian : public ::testing::TestWithParam<gaussian_case> {};
+
+TEST_P(MalaGaussian, MomentsWithinFiveMcse) {
+  const auto& c = GetParam();
+  const auto r = sample<double>(c.spec, settings(c.chains, 400, 400, 11));
+  EXPECT_EQ(r.divergences, 0u);
+  EXPECT_GT(r.accept_rate, 0.45);  // the adapted step aims at 0.574
+  EXPECT_LT(r.accept_rate, 0.70);
+  expect_moments(r, c.mean, c.sd);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Dimensions, MalaGaussian,
+    ::testing::Values(gaussian_case{"dim1", "gaussian:dim=1,mean=3,scale=2", {3.0}, {2.0}, 256},
+                      gaussian_case{"dim10", "gaussian:dim=10,mean=1;2;3;4;5;6;7;8;9;10,scale=0.1",
+                                    {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, std::vector<double>(10, 0.1), 256},
+                      gaussian_case{"dim100", "gaussian:dim=100", std::vector<double>(100, 0.0),
+                                    std::vector<double>(100, 1.0), 128},
+                      gaussian_case{"dim10_rho09", "gaussian:dim=10,rho=0.9", std::vector<double>(10, 0.0),
+                                    std::vector<double>(10, 1.0), 256}),
+    [](const ::testing::TestParamInfo<gaussian_case>& info) { return info.param.name; });
+
+TEST(Mala, FloatPrecisionGaussianMoments) {
+  const auto r = sample<float>("gaussian:dim=10,scale=3", settings(256, 500, 500, 5));
+  expect_moments(r, std::vector<double>(10, 0.0), std::vector<double>(10, 3.0));
+}
+
+TEST(Mala, MixtureMomentsMatchClosedForm) {
+  // Modes 3 sd apart: bimodal, but the chains cross between them often enough to mix.
+  const auto r = sample<double>("mixture:dim=1,means=-1.5/1.5,weights=0.3/0.7,scales=1/1", settings(256, 500, 3000, 3));
+  const double mean = 0.3 * -1.5 + 0.7 * 1.5;
+  const double second = 0.3 * (1 + 2.25) + 0.7 * (1 + 2.25);
+  expect_moments(r, {mean}, {std::sqrt(second - mean * mean)});
+}
+
+TEST(Ula, StationaryVarianceMatchesClosedFormAndBiasShrinksWithStep) {
+  // ULA on N(0,1) is the AR(1) x' = (1 - ε²/2) x + ε z, whose stationary variance is
+  // 1 / (1 - ε²/4): biased, and less so as ε shrinks.
+  double previous_bias = 1e9;
+  for (double eps : {1.0, 0.5, 0.25}) {
+    auto s = settings(512, 400, 1000, 21);
+    s.sampler = sampler_kind::ula;
+    s.step_size = eps;
+    s.adapt_preconditioner = false;
+    const auto r = sample<double>("gaussian:dim=1", s);
+    const double exact = 1.0 / (1.0 - eps * eps / 4.0);
+    const auto v = across_chains(per_chain_average(r.draws, 512, r.kept_draws, 1, 0, [](double x) { return x * x; }));
+    EXPECT_LT(std::abs(v.value - exact), 5 * v.mcse) << "eps " << eps;
+    const double bias = v.value - 1.0;
+    if (eps >= 0.5) {  // at ε = 0.25 the bias (0.016) is within reach of this run's noise
+      EXPECT_GT(bias, 5 * v.mcse) << "ULA's bias must be visible at eps " << eps;
+      EXPECT_LT(bias + 5 * v.mcse, previous_bias) << "and shrink with the step";
+    }
+    previous_bias = bias;
+  }
+}
+
+TEST(Mala, NoBiasAtLargeStepWhereUlaHasIt) {
+  auto s = settings(512, 400, 1000, 21);
+  s.step_size = 1.0;
+  s.adapt_preconditioner = false;
+  const auto r = sample<double>("gaussian:dim=1", s);
+  expect_moments(r, {0.0}, {1.0});
+}
+
+TEST(Runner, SameSeedGivesIdenticalDrawsForAnyThreadCount) {
+  const int saved = omp_get_max_threads();
+  std::vector<std::vector<double>> runs;
+  for (int threads : {1, 2, 3}) {
+    omp_set_num_threads(threads);
+    runs.push_back(sample<double>("funnel:dim=5", settings(64, 100, 50, 99)).draws);
+  }
+  omp_set_num_threads(saved);
+  EXPECT_EQ(runs[0], runs[1]);
+  EXPECT_EQ(runs[0], runs[2]);
+}
+
+TEST(Runner, ChainRangeDrawsTheSameChainsAsTheWholeRun) {
+  // Chains are keyed by their global index: chains [32, 64) of a split run equal those of one run
+  // (without adaptation, which pools over the chains a process owns).
+  auto s = settings(64, 0, 20, 7);
+  s.step_size = 0.3;
+  const any_target target = make_target("rosenbrock");
+  auto whole = make_cpu_engine<double>(target, chain_range{0, 64}, s.seed);
+  auto part = make_cpu_engine<double>(target, chain_range{32, 64}, s.seed);
+  const auto a = run_sampler<double>(*whole, info_of(target), s);
+  s.chains = 32;
+  const auto b = run_sampler<double>(*part, info_of(target), s);
+  const std::vector<double> tail(a.draws.begin() + 32 * 20 * 2, a.draws.end());
+  EXPECT_EQ(tail, b.draws);
+}
+
+TEST(Runner, NonFiniteLogDensityIsACountedDivergenceNeverANan) {
+  // A funnel with a huge fixed step: many proposals overflow exp(-v).
+  auto s = settings(64, 0, 200, 5);
+  s.step_size = 30.0;
+  s.adapt_preconditioner = false;
+  const auto r = sample<double>("funnel:dim=10", s);
+  EXPECT_GT(r.divergences, 0u);
+  for (double v : r.draws) ASSERT_TRUE(std::isfinite(v));
+}

@@ -1,0 +1,65 @@
+// Helpers shared by the tests: running the CLI, temporary folders, per-chain Monte Carlo errors.
+#pragma once
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace manychains::testing {
+
+struct command_result {
+  int exit_code;
+  std::string output;  ///< stdout and stderr together
+};
+
+inline command_result run_command(const std::string& command) {
+  command_result r{0, {}};
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  std::array<char, 4096> buf{};
+  while (std::fgets(buf.data(), buf.size(), pipe)) r.output += buf.data();
+  const int status = ::pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
+inline std::string cli() { return MANYCHAINS_CLI; }
+
+inline std::string temp_dir(const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("manychains-test-" + name + "-" + std::to_string(std::random_device{}()));
+  std::filesystem::create_directories(dir);
+  return dir.string();
+}
+
+/// The mean over chains of a per-chain statistic and its Monte Carlo standard error. The chains
+/// are independent, so the per-chain values are i.i.d. and the error is their sd / sqrt(chains).
+struct estimate {
+  double value, mcse;
+};
+inline estimate across_chains(const std::vector<double>& per_chain) {
+  const double n = static_cast<double>(per_chain.size());
+  double mean = 0, ss = 0;
+  for (double v : per_chain) mean += v / n;
+  for (double v : per_chain) ss += (v - mean) * (v - mean);
+  return {mean, std::sqrt(ss / (n - 1) / n)};
+}
+
+/// Per-chain averages of f(draw j of parameter p) over draws (chains, draws, dim).
+template <class T, class F>
+std::vector<double> per_chain_average(const std::vector<T>& draws, std::size_t chains, std::size_t n_draws,
+                                      std::size_t dim, std::size_t p, F f) {
+  std::vector<double> out(chains, 0.0);
+  for (std::size_t c = 0; c < chains; ++c) {
+    for (std::size_t t = 0; t < n_draws; ++t) out[c] += f(static_cast<double>(draws[(c * n_draws + t) * dim + p]));
+    out[c] /= static_cast<double>(n_draws);
+  }
+  return out;
+}
+
+}  // namespace manychains::testing
