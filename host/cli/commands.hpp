@@ -10,6 +10,7 @@ namespace manychains::cli {
 int& exit_status();
 
 void register_sample(CLI::App& app);
+void register_diagnose(CLI::App& app);
 void register_converge(CLI::App& app);
 
 }  // namespace manychains::cli

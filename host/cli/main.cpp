@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   CLI::App app{"manychains: thousands of Markov chains at once, on NVIDIA GPUs or the CPU"};
   app.require_subcommand(1);
   manychains::cli::register_sample(app);
+  manychains::cli::register_diagnose(app);
   manychains::cli::register_converge(app);
   try {
     app.parse(argc, argv);
