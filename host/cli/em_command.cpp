@@ -1,0 +1,242 @@
+// `manychains em`: fit a Gaussian mixture by EM (gmm.json, responsibilities.npy);
+// `manychains em-predict`: labels, probabilities and log-densities from a fitted model.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+
+#include "cli/commands.hpp"
+#include "manychains/em.hpp"
+#include "manychains/error.hpp"
+#include "manychains/io/atomic_file.hpp"
+#include "manychains/io/csv.hpp"
+#include "manychains/io/npy.hpp"
+
+namespace manychains::cli {
+namespace {
+
+struct em_options {
+  std::string data;
+  int components = 0;
+  std::string covariance = "full", init = "kmeans++", device = "auto", precision = "double", out = "manychains-em";
+  std::string init_weights, init_means, init_covariances;
+  int n_init = 1, max_iter = 100;
+  double tol = 1e-3, reg_covar = 1e-6;
+  std::uint64_t seed = 0;
+  bool responsibilities = false, quiet = false;
+};
+
+std::string shape_text(const std::vector<std::size_t>& shape) {
+  std::string s = "(";
+  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + (shape.size() == 1 ? ",)" : ")");
+}
+
+/// Reads an initial-parameter .npy and checks its shape.
+std::vector<double> read_init(const std::string& option, const std::string& path, std::vector<std::size_t> want) {
+  npy_array a = read_npy(path);
+  if (a.shape != want)
+    throw input_error(fmt::format("{} {}: shape {}, expected {}", option, path, shape_text(a.shape), shape_text(want)));
+  return std::move(a.values);
+}
+
+device_choice parse_device(const std::string& s) {
+  if (s == "auto") return device_choice::automatic;
+  if (s == "cpu") return device_choice::cpu;
+  return device_choice::cuda;
+}
+
+/// A .npy file of int64 (labels), written atomically.
+void write_labels_npy(const std::string& path, const std::vector<int>& labels) {
+  std::string header = fmt::format("{{'descr': '<i8', 'fortran_order': False, 'shape': ({},), }}", labels.size());
+  const std::size_t total = 10 + header.size() + 1;
+  header += std::string((64 - total % 64) % 64, ' ') + "\n";
+  std::string bytes = std::string("\x93NUMPY\x01\x00", 8);
+  bytes += char(header.size() & 0xff);
+  bytes += char(header.size() >> 8);
+  bytes += header;
+  for (int l : labels) {
+    const std::int64_t v = l;
+    char b[8];
+    std::memcpy(b, &v, 8);  // little-endian hosts (x86-64, aarch64)
+    bytes.append(b, 8);
+  }
+  write_file_atomically(path, bytes);
+}
+
+void run_em(const em_options& o) {
+  const numeric_table table = read_table(o.data);
+  MC_EXPECTS(o.components >= 1, "--components must be at least 1");
+  const std::size_t n = table.rows, d = table.cols;
+  const std::size_t K = std::size_t(o.components);
+  MC_EXPECTS(n >= K, fmt::format("{}: {} data points are fewer than the {} components (--components)", o.data, n, K));
+  gaussian_mixture_options g;
+  g.n_components = o.components;
+  g.covariance = parse_covariance_type(o.covariance);
+  g.init_params = parse_em_init(o.init);
+  g.n_init = o.n_init;
+  g.max_iter = o.max_iter;
+  g.tol = o.tol;
+  g.reg_covar = o.reg_covar;
+  g.seed = o.seed;
+  g.device = parse_device(o.device);
+  g.precision = o.precision == "float" ? em_precision::float32 : em_precision::float64;
+  if (!o.init_weights.empty()) g.weights_init = read_init("--init-weights", o.init_weights, {K});
+  if (!o.init_means.empty()) g.means_init = read_init("--init-means", o.init_means, {K, d});
+  if (!o.init_covariances.empty()) {
+    std::vector<std::size_t> want;
+    switch (g.covariance) {
+      case covariance_type::full: want = {K, d, d}; break;
+      case covariance_type::tied: want = {d, d}; break;
+      case covariance_type::diag: want = {K, d}; break;
+      case covariance_type::spherical: want = {K}; break;
+    }
+    g.covariances_init = read_init("--init-covariances", o.init_covariances, want);
+  }
+  const auto start = std::chrono::steady_clock::now();
+  bool printing = false;
+  if (!o.quiet)
+    g.on_iteration = [&](const em_iteration_info& info) {
+      // One line per iteration once the fit has run for more than a second.
+      const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (!printing && elapsed < 1.0) return;
+      printing = true;
+      std::fprintf(stderr, "em: %siteration %d  mean log-likelihood %.8g  change %.3g  %.3f s\n",
+                   o.n_init > 1 ? fmt::format("restart {} ", info.restart + 1).c_str() : "", info.iteration,
+                   info.mean_log_likelihood, info.change, info.seconds);
+    };
+  ensure_directory(o.out);
+  gaussian_mixture gm(g);
+  const matrix_view x{table.values.data(), n, d};
+  gm.fit(x);
+  const double bic = gm.bic(x), aic = gm.aic(x);
+  nlohmann::json j = gm.to_json();
+  j["bic"] = bic;
+  j["aic"] = aic;
+  j["n_samples"] = n;
+  const em_timings& t = gm.timings();
+  j["timings"] = {{"initialisation_s", t.initialisation},
+                  {"e_step_s", t.e_step},
+                  {"m_step_s", t.m_step},
+                  {"total_s", t.total},
+                  {"iterations", t.iterations},
+                  {"per_iteration_s", t.iterations > 0 ? (t.e_step + t.m_step) / t.iterations : 0.0}};
+  j["settings"] = {{"data", o.data},          {"components", o.components}, {"covariance", o.covariance},
+                   {"init", o.init},          {"n_init", o.n_init},         {"max_iter", o.max_iter},
+                   {"tol", o.tol},            {"reg_covar", o.reg_covar},   {"seed", o.seed},
+                   {"device", gm.device_name()}, {"precision", o.precision},
+                   {"init_weights", o.init_weights}, {"init_means", o.init_means},
+                   {"init_covariances", o.init_covariances}};
+  write_file_atomically(o.out + "/gmm.json", j.dump(2) + "\n");
+  if (o.responsibilities) {
+    const auto r = gm.predict_proba(x);
+    write_npy(o.out + "/responsibilities.npy", {n, K}, r.data());
+  }
+  if (!o.quiet)
+    std::cout << fmt::format(
+        "manychains em: {} components ({}) on {} x {} points, {}, {}: {} after {} iterations\n"
+        "  mean log-likelihood {:.10g}, BIC {:.10g}, AIC {:.10g}, {:.3f} s per iteration\n  wrote {}/gmm.json{}\n",
+        o.components, o.covariance, n, d, gm.device_name(), o.precision,
+        gm.converged() ? "converged" : "NOT converged", gm.n_iter(), gm.lower_bound(), bic, aic,
+        t.iterations > 0 ? (t.e_step + t.m_step) / t.iterations : 0.0, o.out,
+        o.responsibilities ? " and responsibilities.npy" : "");
+  if (!gm.converged() && !o.quiet && o.max_iter > 0)
+    std::cerr << fmt::format("warning: EM did not converge in {} iterations (tol {}); raise --max-iter\n",
+                             o.max_iter, o.tol);
+}
+
+struct predict_options {
+  std::string model, data, out;
+};
+
+void run_predict(const predict_options& o) {
+  std::ifstream in(o.model);
+  if (!in) throw input_error("cannot open " + o.model);
+  nlohmann::json j;
+  try {
+    in >> j;
+  } catch (const nlohmann::json::exception& e) {
+    throw input_error(o.model + ": not valid JSON (" + e.what() + ")");
+  }
+  const gaussian_mixture gm = gaussian_mixture::from_json(j);
+  const numeric_table table = read_table(o.data);
+  if (table.cols != std::size_t(gm.params().dim))
+    throw input_error(fmt::format("{}: {} columns, but the model {} has {} dimensions", o.data, table.cols, o.model,
+                                  gm.params().dim));
+  const matrix_view x{table.values.data(), table.rows, table.cols};
+  const std::size_t n = table.rows, K = std::size_t(gm.params().components);
+  const auto proba = gm.predict_proba(x);
+  const auto labels = gm.predict(x);
+  const auto logd = gm.score_samples(x);
+  if (!o.out.empty()) {
+    ensure_directory(o.out);
+    write_labels_npy(o.out + "/labels.npy", labels);
+    write_npy(o.out + "/probabilities.npy", {n, K}, proba.data());
+    write_npy(o.out + "/log_density.npy", {n}, logd.data());
+    return;
+  }
+  std::string text = "label,log_density";
+  for (std::size_t k = 0; k < K; ++k) text += fmt::format(",p{}", k);
+  text += "\n";
+  for (std::size_t i = 0; i < n; ++i) {
+    text += fmt::format("{},{:.17g}", labels[i], logd[i]);
+    for (std::size_t k = 0; k < K; ++k) text += fmt::format(",{:.17g}", proba[i * K + k]);
+    text += "\n";
+  }
+  std::cout << text;
+}
+
+}  // namespace
+
+void register_em(CLI::App& app) {
+  auto o = std::make_shared<em_options>();
+  CLI::App* cmd = app.add_subcommand("em", "Fit a Gaussian mixture model by EM (writes DIR/gmm.json)");
+  cmd->add_option("data", o->data, "Data: .csv (optional header) or .npy, one row per point")->required();
+  cmd->add_option("--components,-k", o->components, "Number of mixture components K")->required();
+  cmd->add_option("--covariance", o->covariance, "full, diag, spherical or tied")
+      ->check(CLI::IsMember({"full", "diag", "spherical", "tied"}))
+      ->capture_default_str();
+  cmd->add_option("--init", o->init, "kmeans++, random or random_from_data")
+      ->check(CLI::IsMember({"kmeans++", "random", "random_from_data"}))
+      ->capture_default_str();
+  cmd->add_option("--init-weights", o->init_weights, "Initial weights, .npy of shape (K,)");
+  cmd->add_option("--init-means", o->init_means, "Initial means, .npy of shape (K, d)");
+  cmd->add_option("--init-covariances", o->init_covariances,
+                  "Initial covariances, .npy: full (K, d, d), tied (d, d), diag (K, d), spherical (K,)");
+  cmd->add_option("--n-init", o->n_init, "Restarts; the best final log-likelihood is kept")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--max-iter", o->max_iter, "Maximum EM iterations")->check(CLI::NonNegativeNumber)->capture_default_str();
+  cmd->add_option("--tol", o->tol, "Stop when the mean log-likelihood per sample changes by less")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--reg-covar", o->reg_covar, "Added to the covariances' diagonal")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--seed", o->seed, "Seed of the initialisation")->capture_default_str();
+  cmd->add_option("--device", o->device, "auto, cpu or cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}))->capture_default_str();
+  cmd->add_option("--precision", o->precision, "float or double")->check(CLI::IsMember({"float", "double"}))->capture_default_str();
+  cmd->add_option("--out", o->out, "Output folder")->capture_default_str();
+  cmd->add_flag("--responsibilities", o->responsibilities, "Also write DIR/responsibilities.npy (n, K)");
+  cmd->add_flag("--quiet", o->quiet, "No summary or progress lines");
+  cmd->callback([o] { run_em(*o); });
+}
+
+void register_em_predict(CLI::App& app) {
+  auto o = std::make_shared<predict_options>();
+  CLI::App* cmd = app.add_subcommand(
+      "em-predict", "Labels, probabilities and log-densities of data under a fitted gmm.json (CSV on stdout)");
+  cmd->add_option("model", o->model, "gmm.json written by `manychains em`")->required();
+  cmd->add_option("data", o->data, "Data: .csv or .npy")->required();
+  cmd->add_option("--out", o->out,
+                  "Write DIR/labels.npy (int64), DIR/probabilities.npy (n, K), DIR/log_density.npy (n,) "
+                  "instead of CSV on stdout");
+  cmd->callback([o] { run_predict(*o); });
+}
+
+}  // namespace manychains::cli

@@ -1,0 +1,389 @@
+// gaussian_mixture: the EM driver (initialisation, iterations, restarts) and prediction.
+#include "manychains/em.hpp"
+
+#include <Eigen/Cholesky>
+#include <Eigen/Dense>
+#include <chrono>
+#include <cmath>
+#include <random>
+
+#include <fmt/format.h>
+
+#include "manychains/em/backend.hpp"
+#include "manychains/em/log_density.hpp"
+#include "manychains/em/point_sums.hpp"
+#include "manychains/error.hpp"
+
+namespace manychains {
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+double seconds_since(clock_type::time_point t) { return std::chrono::duration<double>(clock_type::now() - t).count(); }
+
+void check_data(matrix_view x, const char* what) {
+  MC_EXPECTS(x.rows > 0 && x.cols > 0, fmt::format("{}: the data are empty", what));
+  for (std::size_t i = 0; i < x.rows * x.cols; ++i)
+    if (!std::isfinite(x.data[i]))
+      throw input_error(fmt::format("{}: row {} column {} is not finite; data must be finite", what,
+                                    i / x.cols + 1, i % x.cols + 1));
+}
+
+/// Parameters from responsibilities r (n×K) by one M-step in double on the host.
+gmm_params params_from_responsibilities(const std::vector<double>& x, std::size_t n, int d, int K,
+                                        covariance_type type, const std::vector<double>& r, double reg_covar) {
+  gmm_params p;
+  p.type = type;
+  p.components = K;
+  p.dim = d;
+  std::vector<double> nk(K, 0.0), sx(std::size_t(K) * d, 0.0);
+  for (std::size_t i = 0; i < n; ++i)
+    em_add_first_moments(K, d, strided<const double>{&r[i * K], 1}, strided<const double>{&x[i * d], 1}, nk.data(),
+                         sx.data());
+  m_step_weights_means(p, n, nk, sx);
+  std::vector<double> s(std::size_t(em_scatter_size(type, K, d)), 0.0), diff(d);
+  for (std::size_t i = 0; i < n; ++i)
+    em_add_point_scatter(type, K, d, strided<const double>{&r[i * K], 1}, strided<const double>{&x[i * d], 1},
+                         p.means.data(), s.data(), diff.data());
+  m_step_covariances(p, n, nk, s, reg_covar, "initialisation");
+  return p;
+}
+
+struct fit_outcome {
+  gmm_params params;
+  std::vector<double> trace;
+  bool converged = false;
+  int n_iter = 0;
+};
+
+template <class T>
+std::unique_ptr<em_backend<T>> make_backend(device_choice choice, const std::vector<double>& x, std::size_t n, int d,
+                                            int K, covariance_type type) {
+  if (choice == device_choice::cpu) return make_em_cpu_backend<T>(x.data(), n, d, K, type);
+  std::string reason;
+  if (cuda_usable(&reason)) return make_em_cuda_backend<T>(x.data(), n, d, K, type);
+  if (choice == device_choice::cuda) throw device_error("--device cuda: " + reason);
+  return make_em_cpu_backend<T>(x.data(), n, d, K, type);
+}
+
+}  // namespace
+
+gaussian_mixture::gaussian_mixture(gaussian_mixture_options options) : options_(std::move(options)) {}
+
+gaussian_mixture::gaussian_mixture(gmm_params params) : params_(std::move(params)), fitted_(true) {
+  options_.n_components = params_.components;
+  options_.covariance = params_.type;
+  compute_precision_cholesky(params_, "the model's covariances");
+}
+
+gaussian_mixture& gaussian_mixture::fit(matrix_view xv) {
+  const auto start = clock_type::now();
+  const gaussian_mixture_options& o = options_;
+  const int K = o.n_components;
+  MC_EXPECTS(K >= 1, "the number of components must be at least 1");
+  check_data(xv, "fit");
+  const std::size_t n = xv.rows;
+  MC_EXPECTS(xv.cols <= 100000, "the data have too many columns");
+  const int d = int(xv.cols);
+  MC_EXPECTS(n >= std::size_t(K),
+             fmt::format("{} data points are fewer than the {} components; use at most {} components", n, K, n));
+  MC_EXPECTS(o.max_iter >= 0, "max_iter must be at least 0");
+  MC_EXPECTS(o.n_init >= 1, "n_init must be at least 1");
+  MC_EXPECTS(o.tol >= 0, "tol must be at least 0");
+  MC_EXPECTS(o.reg_covar >= 0, "reg_covar must be at least 0");
+  const covariance_type type = o.covariance;
+  if (o.weights_init) {
+    MC_EXPECTS(o.weights_init->size() == std::size_t(K),
+               fmt::format("the initial weights have {} values, expected {} (one per component)",
+                           o.weights_init->size(), K));
+    double s = 0;
+    for (double w : *o.weights_init) {
+      MC_EXPECTS(w >= 0 && std::isfinite(w), "the initial weights must be finite and non-negative");
+      s += w;
+    }
+    MC_EXPECTS(std::abs(s - 1) < 1e-6, fmt::format("the initial weights sum to {}, not 1", s));
+  }
+  if (o.means_init)
+    MC_EXPECTS(o.means_init->size() == std::size_t(K) * d,
+               fmt::format("the initial means have {} values, expected {} components x {} dimensions = {}",
+                           o.means_init->size(), K, d, std::size_t(K) * d));
+  if (o.covariances_init) {
+    const std::size_t want = covariance_size(type, K, d);
+    MC_EXPECTS(o.covariances_init->size() == want,
+               fmt::format("the initial covariances have {} values, expected {} for covariance type {} with {} "
+                           "components in {} dimensions",
+                           o.covariances_init->size(), want, covariance_type_name(type), K, d));
+  }
+
+  // Centre the data (in double) so that float32 passes and scatter matrices stay accurate.
+  std::vector<double> centre(d, 0.0);
+  for (std::size_t i = 0; i < n; ++i)
+    for (int j = 0; j < d; ++j) centre[j] += xv.data[i * d + j];
+  for (int j = 0; j < d; ++j) centre[j] /= double(n);
+  std::vector<double> x(n * std::size_t(d));
+  for (std::size_t i = 0; i < n; ++i)
+    for (int j = 0; j < d; ++j) x[i * d + j] = xv.data[i * d + j] - centre[j];
+
+  timings_ = em_timings{};
+  auto run = [&](auto tag) {
+    using T = decltype(tag);
+    auto backend = make_backend<T>(o.device, x, n, d, K, type);
+    device_name_ = backend->device_name();
+    fit_outcome best;
+    bool have_best = false;
+    std::vector<double> nk, sx, scatter;
+    for (int restart = 0; restart < o.n_init; ++restart) {
+      const std::string tag_restart = o.n_init > 1 ? fmt::format(" (restart {})", restart + 1) : std::string();
+      auto t0 = clock_type::now();
+      fit_outcome out;
+      const bool need_resp = !(o.weights_init && o.means_init && o.covariances_init);
+      if (need_resp) {
+        const auto r = initial_responsibilities(o.init_params, x.data(), n, d, K, o.seed, restart);
+        out.params = params_from_responsibilities(x, n, d, K, type, r, o.reg_covar);
+      } else {
+        out.params.type = type;
+        out.params.components = K;
+        out.params.dim = d;
+      }
+      if (o.weights_init) {
+        out.params.weights = *o.weights_init;
+        double s = 0;
+        for (double w : out.params.weights) s += w;
+        for (double& w : out.params.weights) w /= s;
+      }
+      if (o.means_init) {
+        out.params.means = *o.means_init;
+        for (int k = 0; k < K; ++k)
+          for (int j = 0; j < d; ++j) out.params.means[std::size_t(k) * d + j] -= centre[j];
+      }
+      if (o.covariances_init) {
+        out.params.covariances = *o.covariances_init;
+        compute_precision_cholesky(out.params, "the initial covariances");
+      }
+      timings_.initialisation += seconds_since(t0);
+
+      t0 = clock_type::now();
+      double ll = backend->e_step(gmm_arrays<T>(out.params), nk, sx) / double(n);
+      timings_.e_step += seconds_since(t0);
+      if (!std::isfinite(ll))
+        throw input_error(fmt::format("initialisation{}: the log-likelihood is not finite", tag_restart));
+      out.trace.push_back(ll);
+      for (int it = 1; it <= o.max_iter; ++it) {
+        const auto t_iter = clock_type::now();
+        const std::string when = fmt::format("EM iteration {}{}", it, tag_restart);
+        t0 = clock_type::now();
+        m_step_weights_means(out.params, n, nk, sx);
+        backend->scatter(out.params.means, scatter);
+        m_step_covariances(out.params, n, nk, scatter, o.reg_covar, when);
+        timings_.m_step += seconds_since(t0);
+        t0 = clock_type::now();
+        const double next = backend->e_step(gmm_arrays<T>(out.params), nk, sx) / double(n);
+        timings_.e_step += seconds_since(t0);
+        if (!std::isfinite(next)) throw input_error(fmt::format("{}: the log-likelihood is not finite", when));
+        out.trace.push_back(next);
+        out.n_iter = it;
+        ++timings_.iterations;
+        const double change = next - ll;
+        ll = next;
+        if (o.on_iteration) o.on_iteration(em_iteration_info{restart, it, next, change, seconds_since(t_iter)});
+        if (std::abs(change) < o.tol) {
+          out.converged = true;
+          break;
+        }
+      }
+      if (!have_best || out.trace.back() > best.trace.back()) {
+        best = std::move(out);
+        have_best = true;
+      }
+    }
+    return best;
+  };
+  fit_outcome best = o.precision == em_precision::float32 ? run(float{}) : run(double{});
+  for (int k = 0; k < K; ++k)
+    for (int j = 0; j < d; ++j) best.params.means[std::size_t(k) * d + j] += centre[j];
+  params_ = std::move(best.params);
+  trace_ = std::move(best.trace);
+  converged_ = best.converged;
+  n_iter_ = best.n_iter;
+  fitted_ = true;
+  timings_.total = seconds_since(start);
+  return *this;
+}
+
+void gaussian_mixture::check_fitted(matrix_view x, const char* what) const {
+  if (!fitted_) throw input_error(fmt::format("{}: the model has not been fitted", what));
+  check_data(x, what);
+  MC_EXPECTS(x.cols == std::size_t(params_.dim),
+             fmt::format("{}: the data have {} columns but the model has {} dimensions", what, x.cols, params_.dim));
+}
+
+std::vector<double> gaussian_mixture::predict_proba(matrix_view x) const {
+  check_fitted(x, "predict_proba");
+  const int K = params_.components, d = params_.dim;
+  const gmm_arrays<double> a(params_);
+  const gmm_ref<double> m = a.ref();
+  std::vector<double> r(x.rows * std::size_t(K));
+#pragma omp parallel
+  {
+    std::vector<double> y(d);
+#pragma omp for schedule(static)
+    for (std::size_t i = 0; i < x.rows; ++i)
+      em_point_responsibilities(m, strided<const double>{x.data + i * d, 1}, strided<double>{&r[i * K], 1}, y.data());
+  }
+  return r;
+}
+
+std::vector<int> gaussian_mixture::predict(matrix_view x) const {
+  const int K = params_.components;
+  const auto r = predict_proba(x);
+  std::vector<int> labels(x.rows);
+  for (std::size_t i = 0; i < x.rows; ++i)
+    labels[i] = int(std::max_element(&r[i * K], &r[i * K] + K) - &r[i * K]);
+  return labels;
+}
+
+std::vector<double> gaussian_mixture::score_samples(matrix_view x) const {
+  check_fitted(x, "score_samples");
+  const int K = params_.components, d = params_.dim;
+  const gmm_arrays<double> a(params_);
+  const gmm_ref<double> m = a.ref();
+  std::vector<double> out(x.rows);
+#pragma omp parallel
+  {
+    std::vector<double> y(d), r(K);
+#pragma omp for schedule(static)
+    for (std::size_t i = 0; i < x.rows; ++i)
+      out[i] = em_point_responsibilities(m, strided<const double>{x.data + i * d, 1}, strided<double>{r.data(), 1},
+                                         y.data());
+  }
+  return out;
+}
+
+double gaussian_mixture::score(matrix_view x) const {
+  const auto s = score_samples(x);
+  double total = 0;
+  for (double v : s) total += v;
+  return total / double(x.rows);
+}
+
+double gaussian_mixture::bic(matrix_view x) const {
+  return -2 * score(x) * double(x.rows) + free_parameters(params_) * std::log(double(x.rows));
+}
+
+double gaussian_mixture::aic(matrix_view x) const { return -2 * score(x) * double(x.rows) + 2 * free_parameters(params_); }
+
+std::vector<double> gaussian_mixture::sample(std::size_t n, std::uint64_t seed, std::vector<int>* labels) const {
+  if (!fitted_) throw input_error("sample: the model has not been fitted");
+  const int K = params_.components, d = params_.dim;
+  using matrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  std::vector<matrix> factors(K);  // Σ_k = F Fᵀ
+  for (int k = 0; k < K; ++k) {
+    matrix f = matrix::Zero(d, d);
+    const auto& c = params_.covariances;
+    switch (params_.type) {
+      case covariance_type::full:
+        f = Eigen::Map<const matrix>(&c[std::size_t(k) * d * d], d, d).llt().matrixL();
+        break;
+      case covariance_type::tied: f = Eigen::Map<const matrix>(c.data(), d, d).llt().matrixL(); break;
+      case covariance_type::diag:
+        for (int j = 0; j < d; ++j) f(j, j) = std::sqrt(c[std::size_t(k) * d + j]);
+        break;
+      case covariance_type::spherical:
+        for (int j = 0; j < d; ++j) f(j, j) = std::sqrt(c[k]);
+        break;
+    }
+    factors[k] = f;
+  }
+  std::mt19937_64 g(seed);
+  auto u01 = [&] { return (double(g() >> 11) + 0.5) * (1.0 / 9007199254740992.0); };
+  std::vector<double> out(n * std::size_t(d));
+  if (labels) labels->assign(n, 0);
+  Eigen::VectorXd z(d);
+  for (std::size_t i = 0; i < n; ++i) {
+    double u = u01(), acc = 0;
+    int k = K - 1;
+    for (int c = 0; c < K; ++c) {
+      acc += params_.weights[c];
+      if (u < acc) {
+        k = c;
+        break;
+      }
+    }
+    for (int j = 0; j < d; ++j)  // Box–Muller
+      z[j] = std::sqrt(-2 * std::log(u01())) * std::cos(6.283185307179586 * u01());
+    const Eigen::VectorXd v = factors[k] * z;
+    for (int j = 0; j < d; ++j) out[i * d + j] = params_.means[std::size_t(k) * d + j] + v[j];
+    if (labels) (*labels)[i] = k;
+  }
+  return out;
+}
+
+nlohmann::json gaussian_mixture::to_json() const {
+  const int K = params_.components, d = params_.dim;
+  nlohmann::json means = nlohmann::json::array(), covs = nlohmann::json::array();
+  for (int k = 0; k < K; ++k)
+    means.push_back(std::vector<double>(params_.means.begin() + std::size_t(k) * d,
+                                        params_.means.begin() + std::size_t(k + 1) * d));
+  const auto& c = params_.covariances;
+  auto matrix_json = [&](const double* m) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (int i = 0; i < d; ++i) rows.push_back(std::vector<double>(m + std::size_t(i) * d, m + std::size_t(i + 1) * d));
+    return rows;
+  };
+  switch (params_.type) {
+    case covariance_type::full:
+      for (int k = 0; k < K; ++k) covs.push_back(matrix_json(&c[std::size_t(k) * d * d]));
+      break;
+    case covariance_type::tied: covs = matrix_json(c.data()); break;
+    case covariance_type::diag:
+      for (int k = 0; k < K; ++k)
+        covs.push_back(std::vector<double>(c.begin() + std::size_t(k) * d, c.begin() + std::size_t(k + 1) * d));
+      break;
+    case covariance_type::spherical: covs = c; break;
+  }
+  nlohmann::json j = {{"n_components", K},
+                      {"n_features", d},
+                      {"covariance_type", covariance_type_name(params_.type)},
+                      {"weights", params_.weights},
+                      {"means", means},
+                      {"covariances", covs}};
+  if (!trace_.empty()) {
+    j["log_likelihood_trace"] = trace_;
+    j["mean_log_likelihood"] = trace_.back();
+    j["converged"] = converged_;
+    j["n_iter"] = n_iter_;
+  }
+  return j;
+}
+
+gaussian_mixture gaussian_mixture::from_json(const nlohmann::json& j) {
+  try {
+    gmm_params p;
+    p.type = parse_covariance_type(j.at("covariance_type").get<std::string>());
+    p.components = j.at("n_components").get<int>();
+    p.dim = j.at("n_features").get<int>();
+    MC_EXPECTS(p.components >= 1 && p.dim >= 1, "model: n_components and n_features must be at least 1");
+    p.weights = j.at("weights").get<std::vector<double>>();
+    for (const auto& row : j.at("means")) {
+      const auto v = row.get<std::vector<double>>();
+      p.means.insert(p.means.end(), v.begin(), v.end());
+    }
+    const auto& c = j.at("covariances");
+    auto flatten = [&](const nlohmann::json& a, auto& self) -> void {
+      if (a.is_array())
+        for (const auto& e : a) self(e, self);
+      else
+        p.covariances.push_back(a.get<double>());
+    };
+    flatten(c, flatten);
+    const int K = p.components, d = p.dim;
+    MC_EXPECTS(p.weights.size() == std::size_t(K), "model: 'weights' must have n_components values");
+    MC_EXPECTS(p.means.size() == std::size_t(K) * d, "model: 'means' must be n_components x n_features");
+    MC_EXPECTS(p.covariances.size() == covariance_size(p.type, K, d),
+               "model: 'covariances' has the wrong shape for its covariance_type");
+    return gaussian_mixture(std::move(p));
+  } catch (const nlohmann::json::exception& e) {
+    throw input_error(std::string("model: not a manychains gmm.json (") + e.what() + ")");
+  }
+}
+
+}  // namespace manychains

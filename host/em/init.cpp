@@ -1,0 +1,146 @@
+// Starting points for EM: k-means++ and Lloyd, random responsibilities, random data points.
+#include "manychains/em/init.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include "manychains/em/log_density.hpp"
+#include "manychains/error.hpp"
+
+namespace manychains {
+namespace {
+
+/// A uniform double in [0, 1) from 53 random bits (same on every platform, unlike std distributions).
+double uniform01(std::mt19937_64& g) { return double(g() >> 11) * (1.0 / 9007199254740992.0); }
+
+std::mt19937_64 generator(std::uint64_t seed, int restart) {
+  std::seed_seq seq{std::uint32_t(seed), std::uint32_t(seed >> 32), std::uint32_t(restart), 0x6d6dU};
+  return std::mt19937_64(seq);
+}
+
+std::vector<double> one_hot(const std::vector<int>& labels, int K) {
+  std::vector<double> r(labels.size() * std::size_t(K), 0.0);
+  for (std::size_t i = 0; i < labels.size(); ++i) r[i * K + labels[i]] = 1.0;
+  return r;
+}
+
+/// Labels of the nearest centres; returns whether any label changed.
+bool assign(const double* x, std::size_t n, int d, int K, const std::vector<double>& centres, std::vector<int>& labels,
+            std::vector<double>* dist) {
+  bool changed = false;
+#pragma omp parallel for schedule(static) reduction(|| : changed)
+  for (std::size_t i = 0; i < n; ++i) {
+    double best = 0;
+    const int k = em_nearest_centre(strided<const double>{x + i * d, 1}, centres.data(), K, d, &best);
+    if (labels[i] != k) changed = true;
+    labels[i] = k;
+    if (dist) (*dist)[i] = best;
+  }
+  return changed;
+}
+
+}  // namespace
+
+em_init parse_em_init(const std::string& name) {
+  if (name == "kmeans++" || name == "k-means++" || name == "kmeans") return em_init::kmeans_pp;
+  if (name == "random") return em_init::random;
+  if (name == "random_from_data") return em_init::random_from_data;
+  throw input_error("--init must be kmeans++, random or random_from_data, not '" + name + "'");
+}
+
+const char* em_init_name(em_init method) {
+  switch (method) {
+    case em_init::kmeans_pp: return "kmeans++";
+    case em_init::random: return "random";
+    default: return "random_from_data";
+  }
+}
+
+std::vector<double> kmeans(const double* x, std::size_t n, int d, int K, std::uint64_t seed, int restart,
+                           int lloyd_iterations, std::vector<int>* labels_out) {
+  auto g = generator(seed, restart);
+  std::vector<double> centres(std::size_t(K) * d);
+  std::vector<double> dist(n);
+  std::vector<int> labels(n, -1);
+  // k-means++: first centre uniform, each next one with probability ∝ squared distance to the nearest.
+  std::size_t pick = std::min<std::size_t>(n - 1, std::size_t(uniform01(g) * double(n)));
+  for (int k = 0; k < K; ++k) {
+    double* c = &centres[std::size_t(k) * d];
+    std::copy(x + pick * d, x + (pick + 1) * d, c);
+    if (k + 1 == K) break;
+    double total = 0;
+#pragma omp parallel for schedule(static)
+    for (std::size_t i = 0; i < n; ++i) {  // squared distance to the nearest centre so far
+      double s = 0;
+      for (int j = 0; j < d; ++j) s += (x[i * d + j] - c[j]) * (x[i * d + j] - c[j]);
+      dist[i] = k == 0 ? s : std::min(dist[i], s);
+    }
+    for (double v : dist) total += v;  // in order: the same pick for any thread count
+    if (!(total > 0)) {  // every point coincides with a centre: take any point
+      pick = std::min<std::size_t>(n - 1, std::size_t(uniform01(g) * double(n)));
+      continue;
+    }
+    const double target = uniform01(g) * total;
+    double acc = 0;
+    pick = n - 1;
+    for (std::size_t i = 0; i < n; ++i) {
+      acc += dist[i];
+      if (acc > target && dist[i] > 0) {
+        pick = i;
+        break;
+      }
+    }
+  }
+  std::fill(labels.begin(), labels.end(), -1);
+  assign(x, n, d, K, centres, labels, nullptr);
+  for (int it = 0; it < lloyd_iterations; ++it) {
+    std::vector<double> sum(std::size_t(K) * d, 0.0), count(K, 0.0);
+    for (std::size_t i = 0; i < n; ++i) {
+      count[labels[i]] += 1;
+      for (int j = 0; j < d; ++j) sum[std::size_t(labels[i]) * d + j] += x[i * d + j];
+    }
+    for (int k = 0; k < K; ++k)
+      if (count[k] > 0)  // an empty cluster keeps its centre
+        for (int j = 0; j < d; ++j) centres[std::size_t(k) * d + j] = sum[std::size_t(k) * d + j] / count[k];
+    if (!assign(x, n, d, K, centres, labels, nullptr)) break;
+  }
+  if (labels_out) *labels_out = std::move(labels);
+  return centres;
+}
+
+std::vector<double> initial_responsibilities(em_init method, const double* x, std::size_t n, int d, int K,
+                                             std::uint64_t seed, int restart, int lloyd_iterations) {
+  switch (method) {
+    case em_init::kmeans_pp: {
+      std::vector<int> labels;
+      kmeans(x, n, d, K, seed, restart, lloyd_iterations, &labels);
+      return one_hot(labels, K);
+    }
+    case em_init::random: {
+      auto g = generator(seed, restart);
+      std::vector<double> r(n * std::size_t(K));
+      for (std::size_t i = 0; i < n; ++i) {
+        double s = 0;
+        for (int k = 0; k < K; ++k) s += r[i * K + k] = uniform01(g);
+        for (int k = 0; k < K; ++k) r[i * K + k] /= s;
+      }
+      return r;
+    }
+    default: {
+      auto g = generator(seed, restart);
+      std::vector<std::size_t> chosen;
+      while (int(chosen.size()) < K) {  // K ≤ n distinct rows
+        const std::size_t i = std::min<std::size_t>(n - 1, std::size_t(uniform01(g) * double(n)));
+        if (std::find(chosen.begin(), chosen.end(), i) == chosen.end()) chosen.push_back(i);
+      }
+      std::vector<double> centres(std::size_t(K) * d);
+      for (int k = 0; k < K; ++k) std::copy(x + chosen[k] * d, x + (chosen[k] + 1) * d, &centres[std::size_t(k) * d]);
+      std::vector<int> labels(n, -1);
+      assign(x, n, d, K, centres, labels, nullptr);
+      return one_hot(labels, K);
+    }
+  }
+}
+
+}  // namespace manychains

@@ -1,0 +1,39 @@
+/// \file backend.hpp
+/// The passes over the data one EM iteration needs, behind one interface for the CPU (OpenMP) and
+/// CUDA backends. The host orchestrates: E-step sums, new means, scatter, factorisation.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "manychains/em/params.hpp"
+
+namespace manychains {
+
+/// Holds the (centred) data and the responsibilities of the last E-step.
+template <class T>
+class em_backend {
+ public:
+  virtual ~em_backend() = default;
+  /// E-step at `params`: keeps the responsibilities and returns Σ_n log p(x_n); fills nk (K) and
+  /// sx = Σ_n r_nk x_n (K×d).
+  virtual double e_step(const gmm_arrays<T>& params, std::vector<double>& nk, std::vector<double>& sx) = 0;
+  /// Scatter of the kept responsibilities around `means` (K×d); em_scatter_size values.
+  virtual void scatter(const std::vector<double>& means, std::vector<double>& out) = 0;
+  /// A short description, e.g. "cpu (2 threads)" or "cuda: NVIDIA H100".
+  virtual std::string device_name() const = 0;
+};
+
+/// The CPU backend over a row-major n×d copy of `data`.
+template <class T>
+std::unique_ptr<em_backend<T>> make_em_cpu_backend(const double* data, std::size_t n, int d, int K,
+                                                   covariance_type type);
+
+/// The CUDA backend; throws device_error when this build or machine has no usable CUDA device.
+template <class T>
+std::unique_ptr<em_backend<T>> make_em_cuda_backend(const double* data, std::size_t n, int d, int K,
+                                                    covariance_type type);
+
+}  // namespace manychains

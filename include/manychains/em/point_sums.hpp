@@ -1,0 +1,64 @@
+/// \file point_sums.hpp
+/// Per-point contributions to the M-step sums, shared by the CPU loop and the CUDA kernels:
+///   N_k = Σ_n r_nk,  S_k = Σ_n r_nk x_n  (first pass, with the E-step), and the scatter around the
+/// new means  Σ_n r_nk (x_n - μ_k)(x_n - μ_k)ᵀ  (second pass), in the accumulator type A.
+/// Scattering around the new means (rather than Σ r x xᵀ - N μ μᵀ) keeps float32 stable.
+#pragma once
+
+#include "manychains/config.hpp"
+#include "manychains/em/types.hpp"
+#include "manychains/strided.hpp"
+
+namespace manychains {
+
+/// Number of accumulator values the scatter of a covariance type takes: full K·d·d (upper
+/// triangle filled), tied d·d, diag and spherical K·d (spherical is averaged on the host).
+MC_HD_INLINE long em_scatter_size(covariance_type type, int K, int d) {
+  switch (type) {
+    case covariance_type::full: return long(K) * d * d;
+    case covariance_type::tied: return long(d) * d;
+    default: return long(K) * d;
+  }
+}
+
+/// Adds one point's r_k and r_k x to nk (K) and sx (K×d).
+template <class T, class A>
+MC_HD void em_add_first_moments(int K, int d, strided<const T> resp, strided<const T> x, A* nk, A* sx) {
+  for (int k = 0; k < K; ++k) {
+    const A r = A(resp[k]);
+    nk[k] += r;
+    for (int i = 0; i < d; ++i) sx[k * d + i] += r * A(x[i]);
+  }
+}
+
+/// Adds one point's contribution to component k's scatter around `means` (K×d). `diff` is scratch
+/// of d values. Full and tied fill the upper triangle (j ≥ i) only.
+template <class T, class A>
+MC_HD void em_add_scatter(covariance_type type, int k, int d, A r, strided<const T> x, const A* means, A* scatter,
+                          A* diff) {
+  const A* mu = means + k * d;
+  for (int i = 0; i < d; ++i) diff[i] = A(x[i]) - mu[i];
+  if (type == covariance_type::full || type == covariance_type::tied) {
+    A* s = scatter + (type == covariance_type::full ? long(k) * d * d : 0);
+    for (int i = 0; i < d; ++i) {
+      const A ri = r * diff[i];
+      A* row = s + i * d;
+      for (int j = i; j < d; ++j) row[j] += ri * diff[j];
+    }
+  } else {
+    A* s = scatter + long(k) * d;
+    for (int i = 0; i < d; ++i) s[i] += r * diff[i] * diff[i];
+  }
+}
+
+/// Adds one point's contribution to every component's scatter.
+template <class T, class A>
+MC_HD void em_add_point_scatter(covariance_type type, int K, int d, strided<const T> resp, strided<const T> x,
+                                const A* means, A* scatter, A* diff) {
+  for (int k = 0; k < K; ++k) {
+    const A r = A(resp[k]);
+    if (r != A(0)) em_add_scatter(type, k, d, r, x, means, scatter, diff);
+  }
+}
+
+}  // namespace manychains
