@@ -11,6 +11,8 @@ int& exit_status();
 
 void register_sample(CLI::App& app);
 void register_diagnose(CLI::App& app);
+void register_em(CLI::App& app);
+void register_em_predict(CLI::App& app);
 void register_converge(CLI::App& app);
 
 }  // namespace manychains::cli

@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   manychains::cli::register_sample(app);
   manychains::cli::register_diagnose(app);
+  manychains::cli::register_em(app);
+  manychains::cli::register_em_predict(app);
   manychains::cli::register_converge(app);
   try {
     app.parse(argc, argv);
