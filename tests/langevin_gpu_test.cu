@@ -1,0 +1,137 @@
+// GPU tests (label gpu; skipped where no GPU can be used): cuRAND's device Philox against our
+// host stream, device normals against host normals, and CPU vs GPU trajectories.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "../kernels/curand_stream.cuh"
+#include "../kernels/device_buffer.cuh"
+#include "manychains/devices.hpp"
+#include "manychains/random_variates.hpp"
+#include "manychains/sampler.hpp"
+
+using namespace manychains;
+
+namespace {
+
+#define SKIP_WITHOUT_GPU()                                          \
+  do {                                                              \
+    std::string reason;                                             \
+    if (!cuda_usable(&reason)) GTEST_SKIP() << reason;              \
+  } while (0)
+
+__global__ void draw_blocks(std::uint64_t seed, const std::uint64_t* chains, const std::uint64_t* first_blocks,
+                            std::size_t n, int blocks_each, std::uint32_t* out) {
+  const std::size_t i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= n) return;
+  curand_stream s(seed, chains[i], first_blocks[i]);
+  for (int b = 0; b < blocks_each; ++b) {
+    const words4 w = s.next4();
+    std::uint32_t* o = out + (i * blocks_each + b) * 4;
+    o[0] = w.x;
+    o[1] = w.y;
+    o[2] = w.z;
+    o[3] = w.w;
+  }
+}
+
+__global__ void draw_normals(std::uint64_t seed, std::size_t n, float* out) {
+  const std::size_t i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= n) return;
+  curand_stream s(seed, i, 0);
+  normal4<float>(s, out + 4 * i);
+}
+
+}  // namespace
+
+TEST(GpuRandom, CurandDeviceWordsEqualHostStream) {
+  SKIP_WITHOUT_GPU();
+  std::vector<std::uint64_t> chains, first;
+  for (std::uint64_t c : {0ull, 1ull, 31ull, 4095ull, 1ull << 33})
+    for (std::uint64_t b : {0ull, 3ull, 1000ull, 1ull << 32}) {
+      chains.push_back(c);
+      first.push_back(b);
+    }
+  for (std::uint64_t seed : {0ull, 42ull, 0xfeedfacecafebeefull}) {
+    const int each = 5;
+    device_buffer<std::uint64_t> d_chains, d_first;
+    d_chains.upload(chains);
+    d_first.upload(first);
+    device_buffer<std::uint32_t> out(chains.size() * each * 4);
+    draw_blocks<<<1, 256>>>(seed, d_chains.data(), d_first.data(), chains.size(), each, out.data());
+    const auto got = out.download();
+    for (std::size_t i = 0; i < chains.size(); ++i) {
+      philox_stream host{seed, chains[i], first[i]};
+      for (int b = 0; b < each; ++b) {
+        const words4 w = host.next4();
+        const std::uint32_t* g = &got[(i * each + b) * 4];
+        ASSERT_EQ(g[0], w.x);
+        ASSERT_EQ(g[1], w.y);
+        ASSERT_EQ(g[2], w.z);
+        ASSERT_EQ(g[3], w.w);
+      }
+    }
+  }
+}
+
+TEST(GpuRandom, DeviceNormalsAgreeWithHostToOneMillionth) {
+  SKIP_WITHOUT_GPU();
+  const std::size_t n = 1 << 16;
+  device_buffer<float> out(4 * n);
+  draw_normals<<<(n + 255) / 256, 256>>>(7, n, out.data());
+  const auto got = out.download();
+  for (std::size_t i = 0; i < n; ++i) {
+    philox_stream s{7, i, 0};
+    float want[4];
+    normal4<float>(s, want);
+    for (int k = 0; k < 4; ++k) ASSERT_NEAR(got[4 * i + k], want[k], 1e-6f * std::max(1.0f, std::abs(want[k])));
+  }
+}
+
+template <class T>
+void expect_same_trajectories(const std::string& spec, double tolerance) {
+  const any_target target = make_target(spec);
+  sample_settings s;
+  s.chains = 256;
+  s.warmup = 0;
+  s.draws = 20;
+  s.step_size = 0.2;
+  s.seed = 17;
+  auto cpu = make_cpu_engine<T>(target, chain_range{0, s.chains}, s.seed);
+  auto gpu = make_cuda_engine<T>(target, chain_range{0, s.chains}, s.seed);
+  const auto a = run_sampler<T>(*cpu, info_of(target), s);
+  const auto b = run_sampler<T>(*gpu, info_of(target), s);
+  ASSERT_EQ(a.draws.size(), b.draws.size());
+  std::size_t differ = 0;
+  for (std::size_t i = 0; i < a.draws.size(); ++i)
+    differ += std::abs(double(a.draws[i]) - double(b.draws[i])) > tolerance * std::max(1.0, std::abs(double(a.draws[i])));
+  // A rounding difference can flip an accept decision that sits on the edge; allow a handful.
+  EXPECT_LE(differ, a.draws.size() / 1000) << spec;
+}
+
+TEST(GpuEngine, TrajectoriesMatchCpuInDouble) {
+  SKIP_WITHOUT_GPU();
+  for (const char* spec : {"gaussian:dim=10,rho=0.5", "funnel:dim=5", "oring", "mixture:dim=2", "rosenbrock:dim=4"})
+    expect_same_trajectories<double>(spec, 1e-9);
+}
+
+TEST(GpuEngine, TrajectoriesMatchCpuInFloat) {
+  SKIP_WITHOUT_GPU();
+  for (const char* spec : {"gaussian:dim=10,rho=0.5", "funnel:dim=5", "rosenbrock:dim=4"})
+    expect_same_trajectories<float>(spec, 1e-4);
+}
+
+TEST(GpuEngine, LogisticBatchedTrajectoriesMatchCpu) {
+  SKIP_WITHOUT_GPU();
+  const std::string path = ::testing::TempDir() + "/logistic_gpu.csv";
+  std::ofstream csv(path);
+  csv << "a,b,y\n";
+  philox_stream s{3, 0, 0};
+  for (int i = 0; i < 500; ++i) {
+    const words4 w = s.next4();
+    const double a = uniform_open01<double>(w.x) * 4 - 2, b = uniform_open01<double>(w.y) * 4 - 2;
+    csv << a << "," << b << "," << (uniform_open01<double>(w.z) < 1 / (1 + std::exp(-(0.5 + a - b))) ? 1 : 0) << "\n";
+  }
+  csv.close();
+  expect_same_trajectories<double>("logistic:data=" + path, 1e-9);
+}
