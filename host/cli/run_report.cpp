@@ -2,10 +2,25 @@
 
 #include <fmt/format.h>
 
+#include "manychains/diagnostics.hpp"
+#include "manychains/error.hpp"
+
 namespace manychains::cli {
 
 template <class T>
 std::vector<parameter_summary> summarize_run(const sample_result<T>& r, const target_info& info) {
+  // Mean, sd, quantiles plus mcse_mean, ess_bulk, ess_tail and rank R-hat (diagnostics.hpp). A
+  // non-finite draw (or no draws at all) keeps the plain summary rather than losing the run.
+  if (r.kept_draws > 0 && r.chains.size() > 0) {
+    try {
+      const auto diags =
+          diagnose_draws(r.draws.data(), r.chains.size(), r.kept_draws, info.dim, info.parameter_names);
+      std::vector<parameter_summary> rows;
+      for (const auto& d : diags) rows.push_back(to_summary(d));
+      return rows;
+    } catch (const input_error&) {
+    }
+  }
   return summarize_draws(r.draws.data(), r.chains.size(), r.kept_draws, info.dim, info.parameter_names);
 }
 

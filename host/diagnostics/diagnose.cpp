@@ -105,8 +105,11 @@ double mcse_sd(const double* x, std::size_t chains, std::size_t draws) {
   return mcse;
 }
 
-parameter_diagnostics diagnose_parameter(const double* x, std::size_t chains, std::size_t draws,
-                                         const diagnose_options& options, const std::string& name) {
+namespace diagnostics_detail {
+
+parameter_diagnostics diagnose_with_table(const double* x, std::size_t chains, std::size_t draws,
+                                          const diagnose_options& options, const std::string& name,
+                                          const std::vector<double>* z_table) {
   MC_EXPECTS(chains >= 1 && draws >= 1, "parameter " + name + ": no draws to diagnose");
   check_finite(x, chains, draws, name.c_str());
   parameter_diagnostics d;
@@ -129,13 +132,16 @@ parameter_diagnostics diagnose_parameter(const double* x, std::size_t chains, st
   const std::size_t half = draws / 2, chains2 = 2 * chains;
   const auto split = split_chains(x, chains, draws);
   const std::size_t ssize = split.size();
-  const auto order = sort_order(split.data(), ssize);
-  std::vector<double> sorted(ssize);
-  for (std::size_t i = 0; i < ssize; ++i) sorted[i] = split[order[i]];
+  const sorted_draws sorted = sort_draws(split.data(), ssize);
+  std::vector<double> own_table;
+  if (!z_table || z_table->size() != ssize) {
+    own_table = rank_z_table(ssize);
+    z_table = &own_table;
+  }
 
   // Quantiles of all draws: with an even draw count the split draws are all the draws.
   std::vector<double> all_sorted;
-  const double* qs = sorted.data();
+  const double* qs = sorted.values.data();
   if (ssize != size) {
     all_sorted.assign(x, x + size);
     std::sort(all_sorted.begin(), all_sorted.end());
@@ -146,10 +152,10 @@ parameter_diagnostics diagnose_parameter(const double* x, std::size_t chains, st
   d.q95 = quantile_from_sorted(qs, size, 0.95);
 
   std::vector<double> z(ssize);
-  z_from_order(order, split.data(), z.data());
+  z_from_sorted(sorted.values.data(), sorted.order.data(), ssize, z_table->data(), z.data());
   d.rhat_bulk = rhat_plain(z.data(), chains2, half);
   d.ess_bulk = ess_plain(z.data(), chains2, half);
-  folded_z(order, split.data(), median_from_sorted(sorted.data(), ssize), z.data());
+  folded_z(sorted, median_from_sorted(sorted.values.data(), ssize), z_table->data(), z.data());
   d.rhat_folded = rhat_plain(z.data(), chains2, half);
   d.rhat = std::max(*d.rhat_bulk, *d.rhat_folded);
   d.rhat_classic = rhat_plain(split.data(), chains2, half);
@@ -167,6 +173,13 @@ parameter_diagnostics diagnose_parameter(const double* x, std::size_t chains, st
   return d;
 }
 
+}  // namespace diagnostics_detail
+
+parameter_diagnostics diagnose_parameter(const double* x, std::size_t chains, std::size_t draws,
+                                         const diagnose_options& options, const std::string& name) {
+  return diagnostics_detail::diagnose_with_table(x, chains, draws, options, name, nullptr);
+}
+
 template <class T>
 std::vector<parameter_diagnostics> diagnose_draws(const T* draws, std::size_t chains, std::size_t n_draws,
                                                   std::size_t dim, const std::vector<std::string>& names,
@@ -179,6 +192,8 @@ std::vector<parameter_diagnostics> diagnose_draws(const T* draws, std::size_t ch
   }
   std::vector<parameter_diagnostics> out(dim);
   std::vector<std::string> errors(dim);
+  // The z of each tie-free rank is the same for every parameter: one table for all.
+  const std::vector<double> table = n_draws >= 4 ? rank_z_table(2 * chains * (n_draws / 2)) : std::vector<double>{};
   const auto name_of = [&](std::size_t j) { return j < names.size() ? names[j] : "x[" + std::to_string(j) + "]"; };
 #pragma omp parallel for schedule(dynamic, 1)
   for (std::ptrdiff_t jj = 0; jj < static_cast<std::ptrdiff_t>(dim); ++jj) {
@@ -186,7 +201,7 @@ std::vector<parameter_diagnostics> diagnose_draws(const T* draws, std::size_t ch
     try {
       std::vector<double> x(chains * n_draws);
       for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<double>(draws[i * dim + j]);
-      out[j] = diagnose_parameter(x.data(), chains, n_draws, options, name_of(j));
+      out[j] = diagnose_with_table(x.data(), chains, n_draws, options, name_of(j), &table);
     } catch (const std::exception& e) {
       errors[j] = e.what();
     }

@@ -2,7 +2,6 @@
 // the combine step, Geyer's initial positive + monotone sequence exactly as ArviZ's `_ess`.
 #include <algorithm>
 #include <cmath>
-#include <complex>
 
 #include "diagnostics/internal.hpp"
 #include "manychains/diagnostics.hpp"
@@ -12,29 +11,52 @@
 namespace manychains {
 namespace {
 
-/// In-place iterative radix-2 FFT of length m (a power of two); inverse without the 1/m scaling.
-void fft_radix2(std::vector<std::complex<double>>& a, bool inverse) {
-  const std::size_t m = a.size();
-  for (std::size_t i = 1, j = 0; i < m; ++i) {
-    std::size_t bit = m >> 1;
-    for (; j & bit; bit >>= 1) j ^= bit;
-    j ^= bit;
-    if (i < j) std::swap(a[i], a[j]);
+/// Radix-2 FFT of length m (a power of two) on split real/imaginary arrays, with its twiddle
+/// table computed once (plain arithmetic: std::complex's operator* calls a slow NaN-safe routine).
+class fft_plan {
+ public:
+  explicit fft_plan(std::size_t m) : m_(m), cos_(m / 2), sin_(m / 2), rev_(m) {
+    const double pi = 3.14159265358979323846;
+    for (std::size_t k = 0; k < m / 2; ++k) {
+      cos_[k] = std::cos(2 * pi * double(k) / double(m));
+      sin_[k] = -std::sin(2 * pi * double(k) / double(m));
+    }
+    for (std::size_t i = 1, j = 0; i < m; ++i) {
+      std::size_t bit = m >> 1;
+      for (; j & bit; bit >>= 1) j ^= bit;
+      j ^= bit;
+      rev_[i] = j;
+    }
   }
-  const double pi = 3.14159265358979323846;
-  for (std::size_t len = 2; len <= m; len <<= 1) {
-    const double ang = 2 * pi / static_cast<double>(len) * (inverse ? 1 : -1);
-    const std::size_t half = len / 2;
-    std::vector<std::complex<double>> w(half);
-    for (std::size_t k = 0; k < half; ++k) w[k] = {std::cos(ang * double(k)), std::sin(ang * double(k))};
-    for (std::size_t i = 0; i < m; i += len)
-      for (std::size_t k = 0; k < half; ++k) {
-        const std::complex<double> u = a[i + k], v = a[i + k + half] * w[k];
-        a[i + k] = u + v;
-        a[i + k + half] = u - v;
+
+  /// Forward (e^{-2 pi i jk/m}) or inverse (unscaled) transform in place.
+  void run(double* re, double* im, bool inverse) const {
+    for (std::size_t i = 1; i < m_; ++i)
+      if (i < rev_[i]) {
+        std::swap(re[i], re[rev_[i]]);
+        std::swap(im[i], im[rev_[i]]);
       }
+    const double sign = inverse ? -1.0 : 1.0;
+    for (std::size_t len = 2; len <= m_; len <<= 1) {
+      const std::size_t half = len / 2, step = m_ / len;
+      for (std::size_t i = 0; i < m_; i += len)
+        for (std::size_t k = 0; k < half; ++k) {
+          const double wr = cos_[k * step], wi = sign * sin_[k * step];
+          const std::size_t a = i + k, b = a + half;
+          const double vr = re[b] * wr - im[b] * wi, vi = re[b] * wi + im[b] * wr;
+          re[b] = re[a] - vr;
+          im[b] = im[a] - vi;
+          re[a] += vr;
+          im[a] += vi;
+        }
+    }
   }
-}
+
+ private:
+  std::size_t m_;
+  std::vector<double> cos_, sin_;
+  std::vector<std::size_t> rev_;
+};
 
 /// Chain-averaged autocovariances of a host (chains, n) array: direct sums for the first lags
 /// (Geyer's truncation usually stops after a few), all lags by FFT once more are asked for.
@@ -49,36 +71,44 @@ class host_autocov_source final : public autocov_source {
       std::copy(fft_.begin() + lag_begin, fft_.begin() + lag_end, out);
       return;
     }
-    for (std::size_t t = lag_begin; t < lag_end; ++t) {
-      double s = 0;
-      for (std::size_t c = 0; c < chains_; ++c) s += chain_autocov(x_ + c * n_, n_, means_[c], t);
-      out[t - lag_begin] = s / static_cast<double>(chains_);
-    }
+    // Chain-major: each chain's draws stay in cache for all lags of the block.
+    std::fill(out, out + (lag_end - lag_begin), 0.0);
+    for (std::size_t c = 0; c < chains_; ++c)
+      for (std::size_t t = lag_begin; t < lag_end; ++t) out[t - lag_begin] += chain_autocov(x_ + c * n_, n_, means_[c], t);
+    for (std::size_t t = lag_begin; t < lag_end; ++t) out[t - lag_begin] /= static_cast<double>(chains_);
   }
 
  private:
-  static constexpr std::size_t direct_lag_limit = 32;
+  // Lags past this come from one FFT of every chain (direct sums cost chains * n per lag, the FFT
+  // about as much as ~30 lags; needing more than 8 usually means needing many more).
+  static constexpr std::size_t direct_lag_limit = 8;
 
   std::vector<double> fft_all() const {
     std::size_t m = 1;
     while (m < 2 * n_) m <<= 1;
+    const fft_plan plan(m);
     // Two real chains per complex FFT: |A_k|^2 + |B_k|^2 = (|Z_k|^2 + |Z_{m-k}|^2) / 2 for
     // z = a + i b, so the chain-summed power spectrum needs chains/2 forward FFTs and one inverse.
-    std::vector<double> power(m, 0.0);
-    std::vector<std::complex<double>> z(m);
+    std::vector<double> power(m, 0.0), re(m), im(m);
     for (std::size_t c = 0; c < chains_; c += 2) {
       const bool pair = c + 1 < chains_;
-      std::fill(z.begin(), z.end(), std::complex<double>(0, 0));
-      for (std::size_t i = 0; i < n_; ++i)
-        z[i] = {x_[c * n_ + i] - means_[c], pair ? x_[(c + 1) * n_ + i] - means_[c + 1] : 0.0};
-      fft_radix2(z, false);
-      for (std::size_t k = 0; k < m; ++k) power[k] += 0.5 * (std::norm(z[k]) + std::norm(z[(m - k) % m]));
+      std::fill(re.begin() + n_, re.end(), 0.0);
+      std::fill(im.begin() + n_, im.end(), 0.0);
+      for (std::size_t i = 0; i < n_; ++i) {
+        re[i] = x_[c * n_ + i] - means_[c];
+        im[i] = pair ? x_[(c + 1) * n_ + i] - means_[c + 1] : 0.0;
+      }
+      plan.run(re.data(), im.data(), false);
+      for (std::size_t k = 0; k < m; ++k) {
+        const std::size_t l = (m - k) & (m - 1);
+        power[k] += 0.5 * (re[k] * re[k] + im[k] * im[k] + re[l] * re[l] + im[l] * im[l]);
+      }
     }
-    for (std::size_t k = 0; k < m; ++k) z[k] = {power[k], 0.0};
-    fft_radix2(z, true);
+    std::fill(im.begin(), im.end(), 0.0);
+    plan.run(power.data(), im.data(), true);
     std::vector<double> acov(n_);
     const double scale = 1.0 / (static_cast<double>(m) * static_cast<double>(n_) * static_cast<double>(chains_));
-    for (std::size_t t = 0; t < n_; ++t) acov[t] = z[t].real() * scale;
+    for (std::size_t t = 0; t < n_; ++t) acov[t] = power[t] * scale;
     return acov;
   }
 
@@ -122,7 +152,7 @@ double ess_combine(const double* chain_means, std::size_t chains, std::size_t n,
   std::vector<double> acov;
   const auto acov_at = [&](std::size_t t) {
     if (t >= acov.size()) {
-      std::size_t end = std::max<std::size_t>(16, 2 * acov.size());
+      std::size_t end = std::max<std::size_t>(8, 2 * acov.size());
       while (end <= t) end *= 2;
       end = std::min(end, n);
       const std::size_t begin = acov.size();
@@ -195,7 +225,7 @@ std::vector<double> mean_autocov_fft(const double* x, std::size_t chains, std::s
   for (std::size_t c = 0; c < chains; ++c) means[c] = chain_mean(x + c * n, n);
   host_autocov_source src(x, chains, n, means.data());
   std::vector<double> out(n);
-  src.mean_autocov(0, n, out.data());  // n > 32 lags: the FFT path
+  src.mean_autocov(0, n, out.data());  // n > 8 lags: the FFT path
   return out;
 }
 

@@ -7,12 +7,21 @@
 
 namespace manychains::diagnostics_detail {
 
-/// Indices of x sorted by value (stable for equal values is not needed: ties get one rank).
-std::vector<std::uint32_t> sort_order(const double* x, std::size_t size);
-/// z[i] = normal quantile of ((rank_i - 3/8) / (size + 1/4)), ranks from `order` with ties averaged.
-void z_from_order(const std::vector<std::uint32_t>& order, const double* values, double* z);
-/// z-scale of |values - median| given the sort order of `values`.
-void folded_z(const std::vector<std::uint32_t>& order, const double* values, double median, double* z);
+/// x sorted (values) with the original index of each sorted element (order): values[i] = x[order[i]].
+struct sorted_draws {
+  std::vector<double> values;
+  std::vector<std::uint32_t> order;
+};
+/// LSD radix sort on the IEEE bit patterns (std::sort below 4096 values); NaN-free input.
+sorted_draws sort_draws(const double* x, std::size_t size);
+/// table[i] = normal quantile of ((i + 1 - 3/8) / (size + 1/4)): the z of rank i + 1 without ties.
+std::vector<double> rank_z_table(std::size_t size);
+/// z[order[i]] = z-scaled rank of sorted position i, ties averaged (scipy rankdata "average"),
+/// Blom's offset 3/8; `table` (rank_z_table(size)) or nullptr.
+void z_from_sorted(const double* sorted_values, const std::uint32_t* order, std::size_t size, const double* table,
+                   double* z);
+/// z-scale of |x - median| given x sorted.
+void folded_z(const sorted_draws& s, double median, const double* table, double* z);
 
 struct type7_position {
   std::size_t k;  ///< value = (1 - gamma) sorted[k-1] + gamma sorted[k]
@@ -30,4 +39,13 @@ void check_min_draws(std::size_t chains, std::size_t draws, const char* statisti
 /// ArviZ's constant test: max - min < 1e-15 (numpy's float resolution).
 bool is_constant(const double* x, std::size_t size);
 
+}  // namespace manychains::diagnostics_detail
+
+#include "manychains/diagnostics.hpp"
+
+namespace manychains::diagnostics_detail {
+/// diagnose_parameter with a shared rank_z_table (recomputed when null or of another size).
+parameter_diagnostics diagnose_with_table(const double* x, std::size_t chains, std::size_t draws,
+                                          const diagnose_options& options, const std::string& name,
+                                          const std::vector<double>* z_table);
 }  // namespace manychains::diagnostics_detail

@@ -69,12 +69,10 @@ double rhat_folded(const double* x, std::size_t chains, std::size_t draws) {
   diagnostics_detail::check_min_draws(chains, draws, "R-hat");
   diagnostics_detail::check_finite(x, chains, draws, "x");
   const auto s = split_chains(x, chains, draws);
-  const auto order = diagnostics_detail::sort_order(s.data(), s.size());
-  std::vector<double> sorted(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) sorted[i] = s[order[i]];
+  const auto sorted = diagnostics_detail::sort_draws(s.data(), s.size());
   std::vector<double> z(s.size());
-  diagnostics_detail::folded_z(order, s.data(), diagnostics_detail::median_from_sorted(sorted.data(), s.size()),
-                               z.data());
+  diagnostics_detail::folded_z(sorted, diagnostics_detail::median_from_sorted(sorted.values.data(), s.size()),
+                               nullptr, z.data());
   return rhat_plain(z.data(), 2 * chains, draws / 2);
 }
 
