@@ -1,0 +1,89 @@
+// Random starting points for walkers and particles, and the choice of backend.
+#include <cmath>
+
+#include "manychains/ensemble/ensemble.hpp"
+#include "manychains/error.hpp"
+#include "manychains/random_variates.hpp"
+
+namespace manychains {
+
+template <class T>
+std::vector<T> ensemble_starts(const target_info& info, std::size_t count, std::uint64_t seed,
+                               const std::function<std::vector<T>(const std::vector<T>&)>& logdensity) {
+  const std::size_t d = info.dim;
+  constexpr std::uint64_t start_streams = std::uint64_t(1) << 63;
+  std::vector<T> x(count * d);
+  std::vector<std::uint64_t> blocks(count, 0);
+  std::vector<std::size_t> pending(count);
+  for (std::size_t g = 0; g < count; ++g) pending[g] = g;
+  for (int attempt = 0; attempt < 100 && !pending.empty(); ++attempt) {
+    for (std::size_t g : pending) {
+      philox_stream s{seed, start_streams + g, blocks[g]};
+      words4 w{};
+      for (std::size_t j = 0; j < d; ++j) {
+        if (j % 4 == 0) w = s.next4();
+        const std::uint32_t word = j % 4 == 0 ? w.x : j % 4 == 1 ? w.y : j % 4 == 2 ? w.z : w.w;
+        const double u = 2.0 * uniform_open01<double>(word) - 1.0;
+        x[g * d + j] = static_cast<T>(info.init_center[j] + info.init_radius[j] * u);
+      }
+      blocks[g] = s.block;
+    }
+    const std::vector<T> lp = logdensity(x);
+    std::vector<std::size_t> still;
+    for (std::size_t g : pending)
+      if (!std::isfinite(static_cast<double>(lp[g]))) still.push_back(g);
+    pending.swap(still);
+  }
+  if (!pending.empty())
+    throw input_error("no finite log-density at 100 random starting points for walker " +
+                      std::to_string(pending.front()) + " (and " + std::to_string(pending.size() - 1) +
+                      " more) of target " + info.spec);
+  return x;
+}
+
+template std::vector<float> ensemble_starts<float>(const target_info&, std::size_t, std::uint64_t,
+                                                   const std::function<std::vector<float>(const std::vector<float>&)>&);
+template std::vector<double> ensemble_starts<double>(
+    const target_info&, std::size_t, std::uint64_t, const std::function<std::vector<double>(const std::vector<double>&)>&);
+
+namespace {
+bool use_cuda(device_choice choice) {
+  if (choice == device_choice::cpu) return false;
+  std::string reason;
+  if (cuda_usable(&reason)) return true;
+  if (choice == device_choice::cuda) throw device_error("--device cuda: " + reason);
+  return false;
+}
+}  // namespace
+
+template <class T>
+std::unique_ptr<stretch_backend<T>> make_stretch_backend(device_choice choice, const any_target& target,
+                                                         stretch_shape shape, T a, std::uint64_t seed) {
+  if (std::holds_alternative<logistic_target>(target)) throw input_error(ensemble_unsupported_target_message());
+#if defined(MANYCHAINS_WITH_CUDA)
+  if (use_cuda(choice)) return make_cuda_stretch_backend<T>(target, shape, a, seed);
+#else
+  use_cuda(choice);
+#endif
+  return make_cpu_stretch_backend<T>(target, shape, a, seed);
+}
+
+template <class T>
+std::unique_ptr<svgd_backend<T>> make_svgd_backend(device_choice choice, const any_target& target) {
+  if (std::holds_alternative<logistic_target>(target)) throw input_error(ensemble_unsupported_target_message());
+#if defined(MANYCHAINS_WITH_CUDA)
+  if (use_cuda(choice)) return make_cuda_svgd_backend<T>(target);
+#else
+  use_cuda(choice);
+#endif
+  return make_cpu_svgd_backend<T>(target);
+}
+
+template std::unique_ptr<stretch_backend<float>> make_stretch_backend<float>(device_choice, const any_target&,
+                                                                             stretch_shape, float, std::uint64_t);
+template std::unique_ptr<stretch_backend<double>> make_stretch_backend<double>(device_choice, const any_target&,
+                                                                               stretch_shape, double, std::uint64_t);
+template std::unique_ptr<svgd_backend<float>> make_svgd_backend<float>(device_choice, const any_target&);
+template std::unique_ptr<svgd_backend<double>> make_svgd_backend<double>(device_choice, const any_target&);
+
+}  // namespace manychains
