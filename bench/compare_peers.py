@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""MALA throughput and ESS/s of manychains against peers, same target, same step count, one script.
+
+Peers (each skipped, and said so, when not installed): a vectorised NumPy MALA, BlackJAX MALA
+vmapped over chains on JAX, and NumPyro HMC with one leapfrog step (which is MALA) vectorised over
+chains. All run `warmup` steps then `draws` steps at the same fixed step size on the same target,
+from the same N(0, I) start; ESS is ArviZ's bulk ESS of the slowest coordinate on the kept draws.
+Timings exclude JIT compilation (reported apart). Usage:
+
+  python3 bench/compare_peers.py --manychains build/bench/manychains --chains 1024 --dim 100
+"""
+import argparse, json, os, subprocess, sys, tempfile, time
+
+import numpy as np
+
+
+def gaussian_logp_grad(x, rho, d):
+    # Equicorrelated N(0, R): R^-1 = (I - c 11^T)/(1 - rho), c = rho / (1 - rho + d rho)
+    c = rho / (1 - rho + d * rho)
+    s = x.sum(-1, keepdims=True)
+    g = -(x - c * s) / (1 - rho)
+    return 0.5 * (g * x).sum(-1), g
+
+
+def numpy_mala(chains, dim, rho, eps, steps, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((chains, dim))
+    lp, g = gaussian_logp_grad(x, rho, dim)
+    out = np.empty((steps, chains, dim))
+    t0 = time.perf_counter()
+    for t in range(steps):
+        z = rng.standard_normal((chains, dim))
+        y = x + 0.5 * eps**2 * g + eps * z
+        lpy, gy = gaussian_logp_grad(y, rho, dim)
+        rev = x - y - 0.5 * eps**2 * gy
+        log_a = lpy - lp - 0.5 * (rev**2).sum(-1) / eps**2 + 0.5 * (z**2).sum(-1)
+        acc = np.log(rng.random(chains)) < log_a
+        x = np.where(acc[:, None], y, x)
+        lp = np.where(acc, lpy, lp)
+        g = np.where(acc[:, None], gy, g)
+        out[t] = x
+    return time.perf_counter() - t0, 0.0, out.transpose(1, 0, 2)
+
+
+def blackjax_mala(chains, dim, rho, eps, steps, seed):
+    import jax, jax.numpy as jnp, blackjax
+    c = rho / (1 - rho + dim * rho)
+    logdensity = lambda x: -0.5 * (x @ x - c * x.sum() ** 2) / (1 - rho)
+    mala = blackjax.mala(logdensity, eps)
+    key = jax.random.PRNGKey(seed)
+    x0 = jax.random.normal(key, (chains, dim))
+    states = jax.vmap(mala.init)(x0)
+
+    @jax.jit
+    def run(states, key):
+        def one(states, k):
+            keys = jax.random.split(k, chains)
+            states, _ = jax.vmap(mala.step)(keys, states)
+            return states, states.position
+        return jax.lax.scan(one, states, jax.random.split(key, steps))
+
+    t0 = time.perf_counter(); jax.block_until_ready(run(states, key)); compile_and_run = time.perf_counter() - t0
+    t0 = time.perf_counter(); _, pos = jax.block_until_ready(run(states, jax.random.PRNGKey(seed + 1))); t = time.perf_counter() - t0
+    return t, compile_and_run - t, np.asarray(pos).transpose(1, 0, 2)
+
+
+def numpyro_hmc1(chains, dim, rho, eps, steps, seed):
+    import jax, jax.numpy as jnp
+    from numpyro.infer import HMC, MCMC
+    c = rho / (1 - rho + dim * rho)
+    potential = lambda x: 0.5 * (x @ x - c * x.sum() ** 2) / (1 - rho)
+    kernel = HMC(potential_fn=potential, step_size=eps, trajectory_length=eps, adapt_step_size=False,
+                 adapt_mass_matrix=False)
+    mcmc = MCMC(kernel, num_warmup=0, num_samples=steps, num_chains=chains, chain_method="vectorized",
+                progress_bar=False)
+    x0 = np.random.default_rng(seed).standard_normal((chains, dim))
+    t0 = time.perf_counter(); mcmc.run(jax.random.PRNGKey(seed), init_params=jnp.asarray(x0)); first = time.perf_counter() - t0
+    t0 = time.perf_counter(); mcmc.run(jax.random.PRNGKey(seed + 1), init_params=jnp.asarray(x0)); t = time.perf_counter() - t0
+    return t, first - t, np.asarray(mcmc.get_samples(group_by_chain=True))
+
+
+def manychains_mala(binary, chains, dim, rho, eps, steps, seed, device, precision):
+    with tempfile.TemporaryDirectory() as out:
+        cmd = [binary, "sample", "--target", f"gaussian:dim={dim},rho={rho}", "--chains", str(chains),
+               "--warmup", "0", "--draws", str(steps), "--step-size", str(eps), "--seed", str(seed),
+               "--device", device, "--precision", precision, "--quiet", "--out", out]
+        subprocess.run(cmd, check=True)
+        run = json.load(open(os.path.join(out, "run.json")))
+        return run["wall_seconds"], 0.0, np.load(os.path.join(out, "draws.npy")), run["device_used"]
+
+
+def min_bulk_ess(draws, burn):
+    import arviz as az
+    kept = draws[:, burn:, :]
+    return float(np.min(az.ess(kept, method="bulk"))) if kept.shape[1] >= 4 else float("nan")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--manychains", default="build/dev/manychains")
+    ap.add_argument("--chains", type=int, default=1024)
+    ap.add_argument("--dim", type=int, default=100)
+    ap.add_argument("--rho", type=float, default=0.0)
+    ap.add_argument("--steps", type=int, default=400)
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--precision", default="double")
+    ap.add_argument("--json", default=None)
+    a = ap.parse_args()
+    eps = 1.3 * a.dim ** (-1 / 6) * (0.3 if a.rho > 0 else 1.0)  # near MALA's optimal scaling on N(0, I)
+    burn = a.steps // 4
+    rows = []
+    t, _, draws, dev = manychains_mala(a.manychains, a.chains, a.dim, a.rho, eps, a.steps, 1, a.device, a.precision)
+    rows.append(("manychains", dev, t, 0.0, draws))
+    for name, fn in [("numpy (vectorised)", numpy_mala), ("blackjax mala (vmap, jit)", blackjax_mala),
+                     ("numpyro HMC L=1 (vectorized)", numpyro_hmc1)]:
+        try:
+            t, compile_s, draws = fn(a.chains, a.dim, a.rho, eps, a.steps, 1)
+            rows.append((name, "cpu", t, compile_s, draws))
+        except ImportError as e:
+            print(f"# {name}: skipped ({e})", file=sys.stderr)
+    base = rows[0]
+    steps = a.chains * a.steps
+    print(f"# MALA, gaussian dim={a.dim} rho={a.rho}, {a.chains} chains x {a.steps} steps, eps={eps:.3f}")
+    print(f"{'sampler':32} {'device':22} {'seconds':>9} {'chain-steps/s':>14} {'min ESS/s':>10} {'mc speed-up':>11} {'mc ESS/s-up':>11} {'compile s':>9}")
+    results = []
+    base_ess_rate = min_bulk_ess(base[4], burn) / base[2]
+    for name, dev, t, compile_s, draws in rows:
+        ess_rate = min_bulk_ess(draws, burn) / t
+        print(f"{name:32} {dev[:22]:22} {t:9.3f} {steps / t:14.3g} {ess_rate:10.3g} {t / base[2] if name != 'manychains' else 1.0:11.2f} "
+              f"{base_ess_rate / ess_rate:11.2f} {compile_s:9.2f}")
+        results.append(dict(sampler=name, device=dev, seconds=t, chain_steps_per_s=steps / t, min_ess_per_s=ess_rate,
+                            compile_seconds=compile_s))
+    if a.json:
+        json.dump(dict(settings=vars(a), eps=eps, results=results), open(a.json, "w"), indent=2)
+
+
+if __name__ == "__main__":
+    main()
