@@ -1,0 +1,50 @@
+// The CUDA coupling backend against the CPU one: same seed, same pairs, same meeting times (to
+// rounding: the device may fuse multiply-adds, which can flip a rare accept decision at its
+// boundary). Skipped without a usable GPU.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+
+#include "manychains/coupling/coupling_run.hpp"
+#include "manychains/devices.hpp"
+#include "manychains/error.hpp"
+
+using namespace manychains;
+
+namespace {
+
+template <class T>
+void compare_backends(const char* spec, coupled_sampler sampler, std::size_t lag) {
+  std::string reason;
+  if (!cuda_usable(&reason)) GTEST_SKIP() << reason;
+  const any_target target = make_target(spec);
+  coupling_settings s;
+  s.sampler = sampler;
+  s.lag = lag;
+  s.pairs = 4000;
+  s.max_steps = 20000;
+  s.seed = 2024;
+  const coupling_result cpu = run_coupling_cpu<T>(target, s);
+  const coupling_result gpu = run_coupling_cuda<T>(target, s);
+  ASSERT_EQ(gpu.meeting_time.size(), cpu.meeting_time.size());
+  EXPECT_NE(gpu.device, "cpu");
+  std::size_t same = 0;
+  for (std::size_t p = 0; p < s.pairs; ++p) same += gpu.meeting_time[p] == cpu.meeting_time[p] && gpu.met[p] == cpu.met[p];
+  // In double, rounding differences flip a decision very rarely; allow 1% of pairs (float: 5%).
+  const double allowed = sizeof(T) == 8 ? 0.01 : 0.05;
+  EXPECT_GE(double(same), (1 - allowed) * double(s.pairs)) << spec << ": " << same << " of " << s.pairs << " equal";
+  EXPECT_EQ(gpu.unmet, cpu.unmet);
+}
+
+}  // namespace
+
+TEST(CouplingGpu, MalaGaussianMeetingTimesMatchTheCpu) { compare_backends<double>("gaussian:dim=8,rho=0.5", coupled_sampler::mala, 5); }
+TEST(CouplingGpu, RwmMixtureMeetingTimesMatchTheCpu) { compare_backends<double>("mixture:dim=2", coupled_sampler::rwm, 3); }
+TEST(CouplingGpu, OringFloatMeetingTimesMatchTheCpu) { compare_backends<float>("oring", coupled_sampler::mala, 10); }
+
+TEST(CouplingGpu, DeviceCudaIsRefusedWithAReasonWithoutAGpu) {
+  std::string reason;
+  if (cuda_usable(&reason)) GTEST_SKIP() << "a GPU is present";
+  EXPECT_THROW(run_coupling<double>(device_choice::cuda, make_target("gaussian"), coupling_settings{}), device_error);
+}
