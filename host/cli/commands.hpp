@@ -14,5 +14,6 @@ void register_diagnose(CLI::App& app);
 void register_em(CLI::App& app);
 void register_em_predict(CLI::App& app);
 void register_converge(CLI::App& app);
+void register_ensemble(CLI::App& app);
 
 }  // namespace manychains::cli

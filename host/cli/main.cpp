@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   manychains::cli::register_em(app);
   manychains::cli::register_em_predict(app);
   manychains::cli::register_converge(app);
+  manychains::cli::register_ensemble(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -87,21 +87,21 @@ svgd_result<T> run_svgd(svgd_backend<T>& backend, const target_info& info, const
     const bool trace_row = it % every == 0 || it + 1 == s.iterations;
     double ksd2 = std::nan("");
     backend.direction(x, T(h), phi, (s.ksd_stop || trace_row) ? &ksd2 : nullptr);
-    double moved2 = 0, step_sum = 0;
+    double moved2 = 0, phi2 = 0;
     for (std::size_t q = 0; q < n * d; ++q) {
       double dx;
       if (s.optimizer == svgd_optimizer::adagrad) {
         dx = double(adagrad_move(&x[q], &hist[q], phi[q], eps, fudge));
-        step_sum += double(eps / (fudge + std::sqrt(hist[q])));
       } else {
         dx = double(eps * phi[q]);
         x[q] += eps * phi[q];
       }
       moved2 += dx * dx;
+      phi2 += double(phi[q]) * double(phi[q]);
     }
     svgd_trace_row row;
     row.iteration = it + 1;
-    row.step_size = s.optimizer == svgd_optimizer::adagrad ? step_sum / double(n * d) : s.step_size;
+    row.step_size = s.optimizer == svgd_optimizer::adagrad ? (phi2 > 0 ? std::sqrt(moved2 / phi2) : 0.0) : s.step_size;
     row.bandwidth = h;
     row.movement = std::sqrt(moved2 / double(n * d));
     row.spread = rms_spread(x, n, d);

@@ -86,7 +86,7 @@ struct svgd_settings {
 
 struct svgd_trace_row {
   std::size_t iteration = 0;
-  double step_size = 0;   ///< fixed: ε; AdaGrad: the mean effective per-coordinate step
+  double step_size = 0;   ///< fixed: ε; AdaGrad: the effective step |Δx| / |φ| over all coordinates
   double bandwidth = 0;   ///< h
   double movement = 0;    ///< RMS per-coordinate displacement this iteration
   double spread = 0;      ///< RMS per-coordinate standard deviation of the particles

@@ -1,0 +1,284 @@
+// `manychains ensemble`: interacting-particle samplers — the affine-invariant stretch move (many
+// independent ensembles at once) and Stein variational gradient descent. Writes particles.npy
+// (final particles), draws.npy (stretch: walker chains, shaped like `sample`'s) and run.json.
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <iostream>
+#include <random>
+
+#include "cli/commands.hpp"
+#include "cli/terminal.hpp"
+#include "manychains/ensemble/ensemble.hpp"
+#include "manychains/error.hpp"
+#include "manychains/io/atomic_file.hpp"
+#include "manychains/io/npy.hpp"
+#include "manychains/summary.hpp"
+
+namespace manychains::cli {
+namespace {
+
+struct ensemble_options {
+  std::string method;
+  std::string target = "gaussian";
+  std::optional<std::size_t> particles;
+  std::size_t iterations = 1000;
+  std::optional<std::size_t> burn;
+  std::optional<double> step_size;
+  std::string optimizer = "adagrad";
+  std::string bandwidth = "median";
+  double tolerance = 1e-3;
+  std::size_t ensembles = 1;
+  double a = 2.0;
+  std::optional<std::uint64_t> seed;
+  std::string device = "auto";
+  std::string precision = "double";
+  std::string out = "manychains-ensemble";
+  bool quiet = false;
+};
+
+device_choice parse_device(const std::string& s) {
+  if (s == "auto") return device_choice::automatic;
+  if (s == "cpu") return device_choice::cpu;
+  return device_choice::cuda;
+}
+
+void check_memory(double values, std::size_t bytes_per_value, const std::string& what) {
+  const double bytes = values * double(bytes_per_value);
+  const double physical = double(::sysconf(_SC_PHYS_PAGES)) * double(::sysconf(_SC_PAGE_SIZE));
+  if (bytes > 0.8 * physical)
+    throw memory_error(fmt::format("{} need {:.1f} GiB, more than this machine's {:.1f} GiB of memory allows; {}",
+                                   what, bytes / (1 << 30), physical / (1 << 30),
+                                   "use fewer walkers, ensembles or iterations"));
+}
+
+nlohmann::json common_settings(const ensemble_options& o, std::uint64_t seed) {
+  return {{"method", o.method}, {"target", o.target},   {"iterations", o.iterations}, {"seed", seed},
+          {"device", o.device}, {"precision", o.precision}};
+}
+
+/// MCSE of each parameter's mean from the spread of the independent ensembles' means (needs 4+).
+template <class T>
+void add_ensemble_mcse(std::vector<parameter_summary>& rows, const stretch_result<T>& r) {
+  const std::size_t m = r.shape.ensembles, w = r.shape.walkers, n = r.kept_draws, d = r.shape.dim;
+  if (m < 4 || n == 0) return;
+  for (std::size_t j = 0; j < d; ++j) {
+    std::vector<double> means(m, 0.0);
+    for (std::size_t e = 0; e < m; ++e) {
+      for (std::size_t g = e * w; g < (e + 1) * w; ++g)
+        for (std::size_t t = 0; t < n; ++t) means[e] += double(r.draws[(g * n + t) * d + j]);
+      means[e] /= double(w * n);
+    }
+    double mean = 0, ss = 0;
+    for (double v : means) mean += v;
+    mean /= double(m);
+    for (double v : means) ss += (v - mean) * (v - mean);
+    rows[j].mcse_mean = std::sqrt(ss / double(m - 1) / double(m));
+  }
+}
+
+template <class T>
+void run_stretch_command(const ensemble_options& o, const any_target& target, std::uint64_t seed) {
+  const target_info& info = info_of(target);
+  stretch_settings s;
+  s.ensembles = o.ensembles;
+  s.walkers = o.particles.value_or(0);
+  s.iterations = o.iterations;
+  s.burn = o.burn.value_or(std::min<std::size_t>(500, o.iterations));
+  s.a = o.a;
+  s.seed = seed;
+  const stretch_shape shape = stretch_shape_for(s, info.dim);
+  check_memory(double(shape.total()) * double(s.iterations) * double(info.dim), sizeof(T),
+               fmt::format("{} walkers x {} draws x {} parameters", shape.total(), s.iterations, info.dim));
+  auto backend = make_stretch_backend<T>(parse_device(o.device), target, shape, T(s.a), seed);
+  ensure_directory(o.out);
+  install_interrupt_handler();
+  stretch_result<T> r;
+  {
+    progress_bar bar("stretch", o.quiet);
+    r = run_stretch<T>(*backend, info, s, nullptr, &interrupt_flag(),
+                       [&](std::size_t done, std::size_t total) { bar.update(done, total); });
+  }
+  auto rows = summarize_draws(r.draws.data(), shape.total(), r.kept_draws, info.dim, info.parameter_names);
+  add_ensemble_mcse(rows, r);
+  // emcee's integrated autocorrelation time per parameter, averaged over (up to 16) ensembles.
+  nlohmann::json tau = nlohmann::json::array();
+  if (r.kept_draws >= 2) {
+    std::vector<double> draws(r.draws.begin(), r.draws.end());
+    const std::size_t used = std::min<std::size_t>(16, shape.ensembles);
+    for (std::size_t j = 0; j < info.dim; ++j) {
+      double sum = 0;
+      for (std::size_t e = 0; e < used; ++e)
+        sum += integrated_time(draws.data(), shape.total(), r.kept_draws, info.dim, j, e * shape.walkers,
+                               shape.walkers);
+      tau.push_back(sum / double(used));
+    }
+  }
+  write_npy(o.out + "/particles.npy", {shape.total(), info.dim}, r.particles.data());
+  write_npy(o.out + "/draws.npy", {shape.total(), r.kept_draws, info.dim}, r.draws.data());
+  nlohmann::json settings = common_settings(o, seed);
+  settings.update({{"ensembles", shape.ensembles}, {"walkers", shape.walkers}, {"burn", s.burn}, {"a", s.a}});
+  std::vector<double> per_ensemble(shape.ensembles, 0.0);
+  for (std::size_t g = 0; g < shape.total(); ++g) per_ensemble[g / shape.walkers] += r.acceptance[g] / double(shape.walkers);
+  const nlohmann::json run = {{"settings", settings},
+                              {"device", r.device},
+                              {"dim", info.dim},
+                              {"parameter_names", info.parameter_names},
+                              {"kept_draws", r.kept_draws},
+                              {"acceptance_fraction", r.acceptance_fraction},
+                              {"acceptance_fraction_per_ensemble", per_ensemble},
+                              {"integrated_time", tau},
+                              {"interrupted", r.interrupted},
+                              {"seconds", r.seconds},
+                              {"summary", summary_json(rows)}};
+  write_file_atomically(o.out + "/run.json", run.dump(2) + "\n");
+  if (!o.quiet) {
+    std::cout << fmt::format("manychains ensemble: stretch move on {} ({}, {}), {} ensemble(s) x {} walkers x {} draws "
+                             "(after {} burn-in), seed {}\n",
+                             info.spec, r.device, o.precision, shape.ensembles, shape.walkers, r.kept_draws, s.burn, seed);
+    print_summary_table(std::cout, rows);
+    std::cout << fmt::format("acceptance fraction {:.3f}; integrated time {}; {:.2f} s; wrote {}/draws.npy, "
+                             "particles.npy, run.json\n",
+                             r.acceptance_fraction, tau.dump(), r.seconds, o.out);
+  }
+  if (r.acceptance_fraction < 0.05)
+    std::cerr << "warning: acceptance fraction " << r.acceptance_fraction
+              << " is very low; the walkers may be stuck (try more walkers or a smaller --a)\n";
+  if (r.interrupted) exit_status() = 130;
+}
+
+template <class T>
+void run_svgd_command(const ensemble_options& o, const any_target& target, std::uint64_t seed) {
+  const target_info& info = info_of(target);
+  svgd_settings s;
+  s.particles = o.particles.value_or(1024);
+  s.iterations = o.iterations;
+  s.optimizer = o.optimizer == "fixed" ? svgd_optimizer::fixed : svgd_optimizer::adagrad;
+  s.step_size = o.step_size.value_or(s.optimizer == svgd_optimizer::fixed ? 0.05 : 0.1);
+  s.tolerance = o.tolerance;
+  s.seed = seed;
+  if (o.bandwidth != "median") {
+    std::size_t used = 0;
+    double h = 0;
+    try {
+      h = std::stod(o.bandwidth, &used);
+    } catch (const std::exception&) {
+    }
+    if (used != o.bandwidth.size() || !(h > 0) || !std::isfinite(h))
+      throw input_error("--bandwidth must be a positive number or median, not '" + o.bandwidth + "'");
+    s.bandwidth = h;
+  }
+  check_memory(6.0 * double(s.particles) * double(info.dim), sizeof(T),
+               fmt::format("{} particles x {} parameters", s.particles, info.dim));
+  auto backend = make_svgd_backend<T>(parse_device(o.device), target);
+  ensure_directory(o.out);
+  install_interrupt_handler();
+  svgd_result<T> r;
+  {
+    progress_bar bar("svgd", o.quiet);
+    r = run_svgd<T>(*backend, info, s, nullptr, &interrupt_flag(),
+                    [&](std::size_t done, std::size_t total) { bar.update(done, total); });
+  }
+  const auto rows = summarize_draws(r.positions.data(), 1, s.particles, info.dim, info.parameter_names);
+  write_npy(o.out + "/particles.npy", {s.particles, info.dim}, r.positions.data());
+  nlohmann::json trace = nlohmann::json::array();
+  for (const auto& t : r.trace) {
+    nlohmann::json row = {{"iteration", t.iteration}, {"step_size", t.step_size}, {"bandwidth", t.bandwidth},
+                          {"movement", t.movement},   {"spread", t.spread}};
+    row["ksd2"] = t.ksd2 ? nlohmann::json(*t.ksd2) : nlohmann::json(nullptr);
+    trace.push_back(row);
+  }
+  nlohmann::json settings = common_settings(o, seed);
+  settings.update({{"particles", s.particles}, {"step_size", s.step_size}, {"optimizer", o.optimizer},
+                   {"bandwidth", o.bandwidth}, {"tolerance", s.tolerance}, {"median_sample", s.median_sample}});
+  const nlohmann::json run = {{"settings", settings},
+                              {"device", r.device},
+                              {"dim", info.dim},
+                              {"parameter_names", info.parameter_names},
+                              {"iterations_done", r.iterations_done},
+                              {"converged", r.converged},
+                              {"interrupted", r.interrupted},
+                              {"seconds", r.seconds},
+                              {"trace", trace},
+                              {"summary", summary_json(rows)}};
+  write_file_atomically(o.out + "/run.json", run.dump(2) + "\n");
+  if (!o.quiet) {
+    std::cout << fmt::format("manychains ensemble: SVGD on {} ({}, {}), {} particles, {} iterations{}, seed {}\n",
+                             info.spec, r.device, o.precision, s.particles, r.iterations_done,
+                             r.converged ? " (converged)" : "", seed);
+    print_summary_table(std::cout, rows);
+    if (!r.trace.empty()) {
+      const auto& t = r.trace.back();
+      std::cout << fmt::format("last iteration: bandwidth {:.4g}, movement {:.3g} (spread {:.3g}){}; {:.2f} s; wrote "
+                               "{}/particles.npy, run.json\n",
+                               t.bandwidth, t.movement, t.spread,
+                               t.ksd2 ? fmt::format(", KSD² {:.3g}", *t.ksd2) : std::string(), r.seconds, o.out);
+    }
+  }
+  if (!r.converged && !r.interrupted && s.tolerance > 0)
+    std::cerr << "warning: SVGD did not meet the movement tolerance in " << r.iterations_done
+              << " iterations; the particles may still be moving (more --iterations or a larger --step-size)\n";
+  if (r.interrupted) exit_status() = 130;
+}
+
+}  // namespace
+
+void register_ensemble(CLI::App& app) {
+  auto o = std::make_shared<ensemble_options>();
+  CLI::App* cmd = app.add_subcommand("ensemble", "Interacting particle ensembles: SVGD or the stretch move");
+  cmd->add_option("--method", o->method, "svgd or stretch")->required()->check(CLI::IsMember({"svgd", "stretch"}));
+  cmd->add_option("--target", o->target, "Target spec (default gaussian; pointwise targets only):\n" + target_help())
+      ->capture_default_str();
+  cmd->add_option("--particles", o->particles,
+                  "SVGD: particles (default 1024); stretch: walkers per ensemble, even, at least 2 x dim "
+                  "(default max(32, 2 x dim))")
+      ->check(CLI::Range(std::size_t(1), std::size_t(1) << 31));
+  cmd->add_option("--iterations", o->iterations, "SVGD iterations, or stretch steps kept after burn-in")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--burn", o->burn, "Stretch: steps run before draws are kept (default min(500, iterations))");
+  cmd->add_option("--step-size", o->step_size, "SVGD step size (default 0.1 with adagrad, 0.05 fixed)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--optimizer", o->optimizer, "SVGD step: adagrad or fixed")
+      ->check(CLI::IsMember({"adagrad", "fixed"}))
+      ->capture_default_str();
+  cmd->add_option("--bandwidth", o->bandwidth, "SVGD kernel exp(-|x-y|^2/h): h, or median (recomputed each iteration)")
+      ->capture_default_str();
+  cmd->add_option("--tolerance", o->tolerance,
+                  "SVGD stops when the RMS movement per iteration falls below tolerance x the particles' RMS spread "
+                  "(0: run all iterations)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--ensembles", o->ensembles, "Stretch: independent ensembles run at once")
+      ->check(CLI::Range(std::size_t(1), std::size_t(1) << 24))
+      ->capture_default_str();
+  cmd->add_option("--a", o->a, "Stretch scale a > 1 (z from 1/sqrt(z) on [1/a, a])")->capture_default_str();
+  cmd->add_option("--seed", o->seed, "Random seed (default: drawn at random and recorded in run.json)");
+  cmd->add_option("--device", o->device, "auto, cpu or cuda")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
+      ->capture_default_str();
+  cmd->add_option("--precision", o->precision, "float or double")
+      ->check(CLI::IsMember({"float", "double"}))
+      ->capture_default_str();
+  cmd->add_option("--out", o->out, "Output folder for particles.npy, draws.npy and run.json")->capture_default_str();
+  cmd->add_flag("--quiet", o->quiet, "No table or progress bar");
+  cmd->callback([o] {
+    const ensemble_options& opt = *o;
+    const std::uint64_t seed = opt.seed ? *opt.seed : std::random_device{}();
+    const any_target target = make_target(opt.target);
+    if (std::holds_alternative<logistic_target>(target)) throw input_error(ensemble_unsupported_target_message());
+    const bool single = opt.precision == "float";
+    if (opt.method == "stretch") {
+      if (opt.step_size || opt.bandwidth != "median")
+        throw input_error("--step-size and --bandwidth apply to --method svgd only");
+      single ? run_stretch_command<float>(opt, target, seed) : run_stretch_command<double>(opt, target, seed);
+    } else {
+      if (opt.ensembles != 1 || opt.burn) throw input_error("--ensembles and --burn apply to --method stretch only");
+      single ? run_svgd_command<float>(opt, target, seed) : run_svgd_command<double>(opt, target, seed);
+    }
+  });
+}
+
+}  // namespace manychains::cli
