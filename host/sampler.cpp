@@ -79,7 +79,8 @@ std::pair<std::vector<T>, std::vector<std::uint64_t>> initial_positions(chain_en
 
 template <class T>
 sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, const sample_settings& s,
-                             const std::atomic<bool>* stop, const progress_callback& progress) {
+                             const std::atomic<bool>* stop, const progress_callback& progress,
+                             T* draws_storage) {
   MC_EXPECTS(s.thin >= 1, "--thin must be at least 1");
   MC_EXPECTS(s.draws >= s.thin, "--draws must be at least --thin");
   const auto start = std::chrono::steady_clock::now();
@@ -129,15 +130,20 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
   // Sampling, in chunks of whole thinning intervals.
   const std::size_t kept = s.draws / s.thin;
   const std::size_t bytes = n * kept * d * sizeof(T);
-  try {
-    out.draws.assign(n * kept * d, T(0));
-  } catch (const std::bad_alloc&) {
-    throw memory_error("the draws need " + std::to_string(bytes >> 20) +
-                       " MiB of host memory, which could not be allocated; use fewer chains or draws, or --thin");
+  if (draws_storage) {
+    out.external_draws = draws_storage;
+  } else {
+    try {
+      out.draws.assign(n * kept * d, T(0));
+    } catch (const std::bad_alloc&) {
+      throw memory_error("the draws need " + std::to_string(bytes >> 20) +
+                         " MiB of host memory, which could not be allocated; use fewer chains or draws, or --thin");
+    }
   }
+  T* const draws = draws_storage ? draws_storage : out.draws.data();
   request.step_size = static_cast<T>(step);
   request.scale = as<T>(scale);
-  request.draws = out.draws.data();
+  request.draws = draws;
   request.draws_per_chain = kept;
   request.thin = s.thin;
   const std::size_t chunk_draws = std::max<std::size_t>(1, 100 / s.thin);
@@ -158,19 +164,20 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
   out.kept_draws = done;
   out.interrupted = done < kept;
   if (out.interrupted) {  // keep the completed draws of each chain, contiguous
-    for (std::size_t c = 1; c < n; ++c)
-      std::copy_n(out.draws.begin() + c * kept * d, done * d, out.draws.begin() + c * done * d);
-    out.draws.resize(n * done * d);
-    out.draws.shrink_to_fit();
+    for (std::size_t c = 1; c < n; ++c) std::copy_n(draws + c * kept * d, done * d, draws + c * done * d);
+    if (!draws_storage) {
+      out.draws.resize(n * done * d);
+      out.draws.shrink_to_fit();
+    }
   }
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;
 }
 
 template sample_result<float> run_sampler<float>(chain_engine<float>&, const target_info&, const sample_settings&,
-                                                 const std::atomic<bool>*, const progress_callback&);
+                                                 const std::atomic<bool>*, const progress_callback&, float*);
 template sample_result<double> run_sampler<double>(chain_engine<double>&, const target_info&, const sample_settings&,
-                                                   const std::atomic<bool>*, const progress_callback&);
+                                                   const std::atomic<bool>*, const progress_callback&, double*);
 template std::pair<std::vector<float>, std::vector<std::uint64_t>> initial_positions<float>(
     chain_engine<float>&, const target_info&, std::uint64_t);
 template std::pair<std::vector<double>, std::vector<std::uint64_t>> initial_positions<double>(

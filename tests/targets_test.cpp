@@ -6,6 +6,7 @@
 
 #include "cpu/logistic_cpu.hpp"
 #include "manychains/error.hpp"
+#include "manychains/io/npy.hpp"
 #include "manychains/targets.hpp"
 #include "test_support.hpp"
 
@@ -109,6 +110,21 @@ TEST(Targets, LogisticBatchMatchesDirectSum) {
     }
     EXPECT_NEAR(lp[c], want, 1e-12);
   }
+}
+
+TEST(Targets, GaussianCovarianceFromNpyFile) {
+  const std::string dir = manychains::testing::temp_dir("cov");
+  const std::vector<double> cov = {4.0, 1.2, 1.2, 1.0};
+  write_npy(dir + "/cov.npy", {2, 2}, cov.data());
+  const auto t = std::get<gaussian_target>(make_target("gaussian:cov=" + dir + "/cov.npy,mean=1;-1"));
+  EXPECT_TRUE(t.full_precision);
+  EXPECT_EQ((*t.info.true_sd), (std::vector<double>{2.0, 1.0}));
+  expect_gradient_matches_differences(t, {0.5, 0.2});
+  // log π(mean + e1) = -½ e1ᵀ Σ⁻¹ e1 = -½ · 1/(4 - 1.44·1/1) · … : Σ⁻¹₁₁ = 1 / (4 - 1.44) = 0.390625.
+  EXPECT_NEAR(eval(t, {2.0, -1.0}).logp, -0.5 * 0.390625, 1e-14);
+  const std::vector<double> singular = {1.0, 1.0, 1.0, 1.0};
+  write_npy(dir + "/singular.npy", {2, 2}, singular.data());
+  EXPECT_THROW(make_target("gaussian:cov=" + dir + "/singular.npy"), input_error);
 }
 
 TEST(Targets, BadSpecsGiveClearErrors) {

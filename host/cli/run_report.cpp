@@ -14,14 +14,14 @@ std::vector<parameter_summary> summarize_run(const sample_result<T>& r, const ta
   if (r.kept_draws > 0 && r.chains.size() > 0) {
     try {
       const auto diags =
-          diagnose_draws(r.draws.data(), r.chains.size(), r.kept_draws, info.dim, info.parameter_names);
+          diagnose_draws(r.draws_data(), r.chains.size(), r.kept_draws, info.dim, info.parameter_names);
       std::vector<parameter_summary> rows;
       for (const auto& d : diags) rows.push_back(to_summary(d));
       return rows;
     } catch (const input_error&) {
     }
   }
-  return summarize_draws(r.draws.data(), r.chains.size(), r.kept_draws, info.dim, info.parameter_names);
+  return summarize_draws(r.draws_data(), r.chains.size(), r.kept_draws, info.dim, info.parameter_names);
 }
 
 template <class T>

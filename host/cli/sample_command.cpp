@@ -11,7 +11,7 @@
 #include "manychains/devices.hpp"
 #include "manychains/error.hpp"
 #include "manychains/io/atomic_file.hpp"
-#include "manychains/io/npy.hpp"
+#include "manychains/io/npy_mapped.hpp"
 #include "manychains/sampler.hpp"
 #include "manychains/summary.hpp"
 #include "run_report.hpp"
@@ -37,15 +37,16 @@ device_choice parse_device(const std::string& s) {
   return device_choice::cuda;
 }
 
+/// The chains' state (positions, gradients, proposals) must fit in memory; the draws need not,
+/// since they are written through a memory map straight into draws.npy.
 void check_memory(const sample_options& o, std::size_t dim, std::size_t bytes_per_value) {
-  const double bytes = double(o.settings.chains) * double(o.settings.draws / o.settings.thin) * double(dim) *
-                       double(bytes_per_value);
+  const double bytes = double(o.settings.chains) * double(dim) * double(bytes_per_value) * 6.0;
   const double physical = double(::sysconf(_SC_PHYS_PAGES)) * double(::sysconf(_SC_PAGE_SIZE));
   if (bytes > 0.8 * physical)
     throw memory_error(fmt::format(
-        "{} chains x {} draws x {} parameters need {:.1f} GiB for the draws, more than this machine's "
-        "{:.1f} GiB of memory allows; use fewer chains or draws, or --thin",
-        o.settings.chains, o.settings.draws / o.settings.thin, dim, bytes / (1 << 30), physical / (1 << 30)));
+        "{} chains x {} parameters need {:.1f} GiB for the chains' state, more than this machine's "
+        "{:.1f} GiB of memory allows; use fewer chains",
+        o.settings.chains, dim, bytes / (1 << 30), physical / (1 << 30)));
 }
 
 template <class T>
@@ -54,15 +55,17 @@ void run_sample(const sample_options& o, const any_target& target) {
   check_memory(o, info.dim, sizeof(T));
   auto engine = make_engine<T>(parse_device(o.device), target, chain_range{0, o.settings.chains}, o.settings.seed);
   ensure_directory(o.out);
+  npy_mapped_file<T> draws_file(o.out + "/draws.npy", {o.settings.chains, o.settings.draws / o.settings.thin, info.dim});
   install_interrupt_handler();
   sample_result<T> result;
   {
     progress_bar bar("sampling", o.quiet);
-    result = run_sampler<T>(*engine, info, o.settings, &interrupt_flag(),
-                            [&](std::size_t done, std::size_t total) { bar.update(done, total); });
+    result = run_sampler<T>(
+        *engine, info, o.settings, &interrupt_flag(),
+        [&](std::size_t done, std::size_t total) { bar.update(done, total); }, draws_file.data());
   }
   const auto rows = summarize_run(result, info);
-  write_npy(o.out + "/draws.npy", {o.settings.chains, result.kept_draws, info.dim}, result.draws.data());
+  draws_file.commit({o.settings.chains, result.kept_draws, info.dim});
   nlohmann::json settings = {{"target", info.spec}, {"sampler", o.sampler}, {"chains", o.settings.chains},
                              {"warmup", o.settings.warmup}, {"draws", o.settings.draws},
                              {"thin", o.settings.thin}, {"step_size", o.step_size},

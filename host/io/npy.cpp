@@ -108,25 +108,31 @@ npy_array read_npy(const std::string& path) {
 }
 
 template <class T>
-std::string npy_bytes(const std::vector<std::size_t>& shape, const T* data) {
+std::string npy_header(const std::vector<std::size_t>& shape, std::size_t total_length) {
   std::string dict = std::string("{'descr': '") + dtype_descr<T>() + "', 'fortran_order': False, 'shape': (";
-  std::size_t count = 1;
-  for (std::size_t i = 0; i < shape.size(); ++i) {
-    dict += std::to_string(shape[i]) + (shape.size() == 1 || i + 1 < shape.size() ? ", " : "");
-    count *= shape[i];
-  }
-  if (shape.size() == 1) dict.pop_back();
+  for (std::size_t i = 0; i < shape.size(); ++i)
+    dict += std::to_string(shape[i]) + (shape.size() == 1 ? "," : i + 1 < shape.size() ? ", " : "");
   dict += "), }";
-  // Version 1.0 header, padded with spaces so that the data starts on a 64-byte boundary.
+  // Version 1.0: magic, version, 2-byte length, then the dict padded with spaces and a newline
+  // so that the data start on a 64-byte boundary (or at exactly total_length).
   const std::size_t unpadded = 10 + dict.size() + 1;
-  dict.append((64 - unpadded % 64) % 64, ' ');
+  const std::size_t total = total_length ? total_length : unpadded + (64 - unpadded % 64) % 64;
+  MC_EXPECTS(total >= unpadded, "npy header does not fit in " + std::to_string(total_length) + " bytes");
+  dict.append(total - unpadded, ' ');
   dict += '\n';
   std::string out = "\x93NUMPY";
   out += '\x01';
   out += '\x00';
   out += static_cast<char>(dict.size() & 0xff);
   out += static_cast<char>((dict.size() >> 8) & 0xff);
-  out += dict;
+  return out + dict;
+}
+
+template <class T>
+std::string npy_bytes(const std::vector<std::size_t>& shape, const T* data) {
+  std::size_t count = 1;
+  for (auto n : shape) count *= n;
+  std::string out = npy_header<T>(shape, 0);
   out.append(reinterpret_cast<const char*>(data), count * sizeof(T));
   return out;
 }
@@ -136,6 +142,8 @@ void write_npy(const std::string& path, const std::vector<std::size_t>& shape, c
   write_file_atomically(path, npy_bytes(shape, data));
 }
 
+template std::string npy_header<float>(const std::vector<std::size_t>&, std::size_t);
+template std::string npy_header<double>(const std::vector<std::size_t>&, std::size_t);
 template std::string npy_bytes<float>(const std::vector<std::size_t>&, const float*);
 template std::string npy_bytes<double>(const std::vector<std::size_t>&, const double*);
 template void write_npy<float>(const std::string&, const std::vector<std::size_t>&, const float*);

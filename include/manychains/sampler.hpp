@@ -33,7 +33,9 @@ struct sample_result {
   chain_range chains;
   std::size_t dim = 0;
   std::size_t kept_draws = 0;   ///< per chain (fewer than requested when interrupted)
-  std::vector<T> draws;         ///< (chains, kept_draws, dim), C order
+  std::vector<T> draws;         ///< (chains, kept_draws, dim), C order; empty with external storage
+  T* external_draws = nullptr;  ///< the caller's storage, when the run was given one
+  const T* draws_data() const { return external_draws ? external_draws : draws.data(); }
   double step_size = 0;
   std::vector<double> scale;    ///< the adapted diagonal preconditioner
   double warmup_accept_rate = 0, accept_rate = 0;  ///< mean acceptance probability
@@ -45,9 +47,13 @@ struct sample_result {
 
 /// Runs warm-up and sampling on `engine`. Stops early (keeping whole draws) when `stop` becomes
 /// true. Throws input_error when no finite starting point is found for some chain.
+/// With `draws_storage` (room for chains × draws/thin × dim values, e.g. a memory-mapped file) the
+/// draws are written there instead of into the result's vector; an interrupted run leaves the
+/// completed draws contiguous at its start.
 template <class T>
 sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, const sample_settings& settings,
-                             const std::atomic<bool>* stop = nullptr, const progress_callback& progress = {});
+                             const std::atomic<bool>* stop = nullptr, const progress_callback& progress = {},
+                             T* draws_storage = nullptr);
 
 /// Starting points: center + radius ∘ U(-1, 1) from each chain's own stream, redrawn (up to 100
 /// times) where the log-density is not finite. Returns positions and each chain's stream position.

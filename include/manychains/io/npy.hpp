@@ -19,6 +19,11 @@ struct npy_array {
 /// file and the problem (not a .npy file, Fortran order, unsupported dtype, truncated data).
 npy_array read_npy(const std::string& path);
 
+/// The .npy header (format 1.0) for a C-order array of float or double: padded so that the data
+/// start on a 64-byte boundary, or at exactly `total_length` bytes when that is not 0.
+template <class T>
+std::string npy_header(const std::vector<std::size_t>& shape, std::size_t total_length = 0);
+
 /// Builds the complete .npy bytes (header and data) for a C-order array of float or double.
 template <class T>
 std::string npy_bytes(const std::vector<std::size_t>& shape, const T* data);
