@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -114,7 +115,8 @@ void run_em(const em_options& o) {
   gaussian_mixture gm(g);
   const matrix_view x{table.values.data(), n, d};
   gm.fit(x);
-  const double bic = gm.bic(x), aic = gm.aic(x);
+  const double ll_total = gm.score(x) * double(n), params = free_parameters(gm.params());
+  const double bic = -2 * ll_total + params * std::log(double(n)), aic = -2 * ll_total + 2 * params;
   nlohmann::json j = gm.to_json();
   j["bic"] = bic;
   j["aic"] = aic;

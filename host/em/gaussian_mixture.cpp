@@ -222,7 +222,7 @@ std::vector<double> gaussian_mixture::predict_proba(matrix_view x) const {
   const gmm_arrays<double> a(params_);
   const gmm_ref<double> m = a.ref();
   std::vector<double> r(x.rows * std::size_t(K));
-#pragma omp parallel
+#pragma omp parallel if (double(x.rows) * K * (d + 1) > 2e5)
   {
     std::vector<double> y(d);
 #pragma omp for schedule(static)
@@ -247,7 +247,7 @@ std::vector<double> gaussian_mixture::score_samples(matrix_view x) const {
   const gmm_arrays<double> a(params_);
   const gmm_ref<double> m = a.ref();
   std::vector<double> out(x.rows);
-#pragma omp parallel
+#pragma omp parallel if (double(x.rows) * K * (d + 1) > 2e5)
   {
     std::vector<double> y(d), r(K);
 #pragma omp for schedule(static)

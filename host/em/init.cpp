@@ -29,7 +29,7 @@ std::vector<double> one_hot(const std::vector<int>& labels, int K) {
 bool assign(const double* x, std::size_t n, int d, int K, const std::vector<double>& centres, std::vector<int>& labels,
             std::vector<double>* dist) {
   bool changed = false;
-#pragma omp parallel for schedule(static) reduction(|| : changed)
+#pragma omp parallel for schedule(static) reduction(|| : changed) if (double(n) * K * d > 2e5)
   for (std::size_t i = 0; i < n; ++i) {
     double best = 0;
     const int k = em_nearest_centre(strided<const double>{x + i * d, 1}, centres.data(), K, d, &best);
@@ -70,7 +70,7 @@ std::vector<double> kmeans(const double* x, std::size_t n, int d, int K, std::ui
     std::copy(x + pick * d, x + (pick + 1) * d, c);
     if (k + 1 == K) break;
     double total = 0;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (double(n) * d > 2e5)
     for (std::size_t i = 0; i < n; ++i) {  // squared distance to the nearest centre so far
       double s = 0;
       for (int j = 0; j < d; ++j) s += (x[i * d + j] - c[j]) * (x[i * d + j] - c[j]);

@@ -23,7 +23,7 @@ MC_HD_INLINE long em_scatter_size(covariance_type type, int K, int d) {
 
 /// Adds one point's r_k and r_k x to nk (K) and sx (K×d).
 template <class T, class A>
-MC_HD void em_add_first_moments(int K, int d, strided<const T> resp, strided<const T> x, A* nk, A* sx) {
+MC_EM_HD void em_add_first_moments(int K, int d, strided<const T> resp, strided<const T> x, A* nk, A* sx) {
   for (int k = 0; k < K; ++k) {
     const A r = A(resp[k]);
     nk[k] += r;
@@ -32,9 +32,9 @@ MC_HD void em_add_first_moments(int K, int d, strided<const T> resp, strided<con
 }
 
 /// Adds one point's contribution to component k's scatter around `means` (K×d). `diff` is scratch
-/// of d values. Full and tied fill the upper triangle (j ≥ i) only.
+/// of d values. Full and tied fill at least the upper triangle (j ≥ i); only that is read.
 template <class T, class A>
-MC_HD void em_add_scatter(covariance_type type, int k, int d, A r, strided<const T> x, const A* means, A* scatter,
+MC_EM_HD void em_add_scatter(covariance_type type, int k, int d, A r, strided<const T> x, const A* means, A* scatter,
                           A* diff) {
   const A* mu = means + k * d;
   for (int i = 0; i < d; ++i) diff[i] = A(x[i]) - mu[i];
@@ -43,7 +43,8 @@ MC_HD void em_add_scatter(covariance_type type, int k, int d, A r, strided<const
     for (int i = 0; i < d; ++i) {
       const A ri = r * diff[i];
       A* row = s + i * d;
-      for (int j = i; j < d; ++j) row[j] += ri * diff[j];
+      // Whole rows on the host (regular vectors; the lower triangle is filled but never read).
+      for (int j = MC_DEVICE_CODE ? i : 0; j < d; ++j) row[j] += ri * diff[j];
     }
   } else {
     A* s = scatter + long(k) * d;
@@ -53,7 +54,7 @@ MC_HD void em_add_scatter(covariance_type type, int k, int d, A r, strided<const
 
 /// Adds one point's contribution to every component's scatter.
 template <class T, class A>
-MC_HD void em_add_point_scatter(covariance_type type, int K, int d, strided<const T> resp, strided<const T> x,
+MC_EM_HD void em_add_point_scatter(covariance_type type, int K, int d, strided<const T> resp, strided<const T> x,
                                 const A* means, A* scatter, A* diff) {
   for (int k = 0; k < K; ++k) {
     const A r = A(resp[k]);

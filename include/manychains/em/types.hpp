@@ -5,6 +5,16 @@
 
 #include "manychains/config.hpp"
 
+/// Per-point EM functions are always inlined into their loops, so a loop compiled for a wider
+/// instruction set (see host/em/cpu_backend.cpp) vectorises them with it.
+#if defined(__CUDACC__)
+#define MC_EM_HD __host__ __device__ __forceinline__
+#elif defined(__GNUC__)
+#define MC_EM_HD __attribute__((always_inline)) inline
+#else
+#define MC_EM_HD inline
+#endif
+
 namespace manychains {
 
 /// How the component covariances are parameterised (scikit-learn's `covariance_type`).
