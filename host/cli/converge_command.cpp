@@ -1,6 +1,7 @@
 // `manychains converge`: upper bounds on the distance to stationarity from L-lag couplings.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <iostream>
