@@ -28,19 +28,19 @@ MC_EM_HD T em_component_log_density(const gmm_ref<T>& m, strided<const T> x, int
     const T* u = m.prec_chol + (m.type == covariance_type::full ? k * d * d : 0);
     for (int j = 0; j < d; ++j) y[j] = T(0);
     // y = (x - μ)ᵀ U, U upper triangular: row i touches j ≥ i. Four rows per pass over y, so y
-    // goes through memory a quarter as often. The host runs whole rows (the zeros below the
-    // diagonal add exact zeros): same-offset vector loads and stores of y forward in the CPU's
-    // store buffer, ragged starts stall it.
+    // goes through memory a quarter as often. The host starts rows at a multiple of 4 (the zeros
+    // below the diagonal add exact zeros): vector loads and stores of y at the same 4-aligned
+    // offsets forward in the CPU's store buffer, ragged starts stall it.
     int i = 0;
     for (; i + 4 <= d; i += 4) {
       const T a0 = x[i] - mu[i], a1 = x[i + 1] - mu[i + 1], a2 = x[i + 2] - mu[i + 2], a3 = x[i + 3] - mu[i + 3];
       const T *r0 = u + i * d, *r1 = r0 + d, *r2 = r1 + d, *r3 = r2 + d;
-      for (int j = MC_DEVICE_CODE ? i : 0; j < d; ++j) y[j] += a0 * r0[j] + a1 * r1[j] + a2 * r2[j] + a3 * r3[j];
+      for (int j = i; j < d; ++j) y[j] += a0 * r0[j] + a1 * r1[j] + a2 * r2[j] + a3 * r3[j];
     }
     for (; i < d; ++i) {
       const T a = x[i] - mu[i];
       const T* r = u + i * d;
-      for (int j = MC_DEVICE_CODE ? i : 0; j < d; ++j) y[j] += a * r[j];
+      for (int j = MC_DEVICE_CODE ? i : i & ~3; j < d; ++j) y[j] += a * r[j];
     }
     for (int j = 0; j < d; ++j) sq += y[j] * y[j];
   } else if (m.type == covariance_type::diag) {

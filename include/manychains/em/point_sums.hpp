@@ -43,8 +43,9 @@ MC_EM_HD void em_add_scatter(covariance_type type, int k, int d, A r, strided<co
     for (int i = 0; i < d; ++i) {
       const A ri = r * diff[i];
       A* row = s + i * d;
-      // Whole rows on the host (regular vectors; the lower triangle is filled but never read).
-      for (int j = MC_DEVICE_CODE ? i : 0; j < d; ++j) row[j] += ri * diff[j];
+      // On the host rows start at a multiple of 4 (whole vectors; a few entries below the
+      // diagonal are filled but never read).
+      for (int j = MC_DEVICE_CODE ? i : i & ~3; j < d; ++j) row[j] += ri * diff[j];
     }
   } else {
     A* s = scatter + long(k) * d;
