@@ -1,5 +1,7 @@
 #include "manychains/sampler.hpp"
 
+#include <Eigen/Dense>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -38,6 +40,33 @@ pooled pool(const segment_result& r) {
 template <class T>
 std::vector<T> as(const std::vector<double>& v) {
   return std::vector<T>(v.begin(), v.end());
+}
+
+bool use_dense(const sample_settings& s, std::size_t dim, std::size_t chains) {
+  if (s.metric == metric_kind::automatic) return dim <= 100 && chains >= 2 * dim;
+  return s.metric == metric_kind::dense;
+}
+
+/// The Cholesky factor of the cross-chain covariance, shrunk toward 1e-3 I like Stan's dense
+/// estimate; empty when it is not positive definite (the caller keeps a diagonal one).
+template <class T>
+std::vector<double> dense_factor(const std::vector<T>& positions, std::size_t dim) {
+  const std::size_t n = positions.size() / dim;
+  if (n < 2) return {};
+  Eigen::MatrixXd x(n, dim);
+  for (std::size_t c = 0; c < n; ++c)
+    for (std::size_t j = 0; j < dim; ++j) x(c, j) = static_cast<double>(positions[c * dim + j]);
+  const Eigen::MatrixXd centred = x.rowwise() - x.colwise().mean();
+  const double nd = static_cast<double>(n);
+  Eigen::MatrixXd cov = (centred.transpose() * centred) / (nd - 1.0);
+  cov = (nd / (nd + 5.0)) * cov + 1e-3 * (5.0 / (nd + 5.0)) * Eigen::MatrixXd::Identity(dim, dim);
+  const Eigen::LLT<Eigen::MatrixXd> llt(cov);
+  if (llt.info() != Eigen::Success) return {};
+  const Eigen::MatrixXd l = llt.matrixL();
+  std::vector<double> out(dim * dim);
+  for (std::size_t i = 0; i < dim; ++i)
+    for (std::size_t j = 0; j < dim; ++j) out[i * dim + j] = l(i, j);
+  return out;
 }
 
 }  // namespace
@@ -100,6 +129,8 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
   const double initial_step = s.step_size.value_or(std::pow(static_cast<double>(d), -0.25));
   dual_averaging adapt(initial_step, s.target_accept);
   double step = initial_step;
+  const bool dense = use_dense(s, d, n);
+  std::vector<double> chol;  // empty: diagonal
   const std::size_t total_steps = s.warmup + s.draws;
 
   segment_request<T> request;
@@ -110,6 +141,7 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
   for (std::size_t t = 0; t < s.warmup && !stopped(); ++t) {
     request.step_size = static_cast<T>(step);
     request.scale = as<T>(scale);
+    request.chol = as<T>(chol);
     const pooled p = pool(engine.run(request));
     const double mean_accept = p.accept_prob / static_cast<double>(n);
     warmup_accept += mean_accept;
@@ -117,7 +149,9 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
     ++out.warmup_steps_done;
     if (!s.step_size) step = adapt.update(mean_accept);
     if (std::find(window_ends.begin(), window_ends.end(), t + 1) != window_ends.end()) {
-      scale = cross_chain_moments::of(engine.positions(), d).regularized_sd(scale);
+      const std::vector<T> positions = engine.positions();
+      scale = cross_chain_moments::of(positions, d).regularized_sd(scale);
+      chol = dense ? dense_factor(positions, d) : std::vector<double>{};
       if (!s.step_size) adapt = dual_averaging(step, s.target_accept);
     }
     if (progress) progress(t + 1, total_steps);
@@ -126,6 +160,7 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
   out.warmup_accept_rate = out.warmup_steps_done ? warmup_accept / out.warmup_steps_done : 0.0;
   out.step_size = step;
   out.scale = scale;
+  out.chol = chol;
 
   // Sampling, in chunks of whole thinning intervals.
   const std::size_t kept = s.draws / s.thin;
@@ -143,6 +178,7 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
   T* const draws = draws_storage ? draws_storage : out.draws.data();
   request.step_size = static_cast<T>(step);
   request.scale = as<T>(scale);
+  request.chol = as<T>(chol);
   request.draws = draws;
   request.draws_per_chain = kept;
   request.thin = s.thin;

@@ -18,14 +18,15 @@ inline unsigned blocks_for(std::size_t n, unsigned threads) {
 /// Raw pointers to the state, passed to kernels by value.
 template <class T>
 struct device_state_ref {
-  T *x, *grad, *proposal, *proposal_grad, *logp, *forward_logq, *proposal_logp;
+  T *x, *grad, *proposal, *proposal_grad, *scratch, *logp, *forward_logq, *proposal_logp;
   std::uint64_t* blocks;
   double* accept_prob;
   std::uint64_t *accepted, *divergent;
   std::size_t n, dim;
 
   __device__ chain_slot<T> slot(std::size_t c) const {
-    return chain_slot<T>{{x + c, n}, {grad + c, n}, {proposal + c, n}, {proposal_grad + c, n}, logp + c};
+    return chain_slot<T>{{x + c, n}, {grad + c, n}, {proposal + c, n}, {proposal_grad + c, n}, logp + c,
+                         {scratch + c, n}};
   }
   /// Adds one step's outcome to the chain's per-segment totals.
   __device__ void tally(std::size_t c, const step_info<T>& info) const {
@@ -38,22 +39,26 @@ struct device_state_ref {
 template <class T>
 struct device_chain_state {
   std::size_t n = 0, dim = 0;
-  device_buffer<T> x, grad, proposal, proposal_grad, logp, forward_logq, proposal_logp, scale;
+  device_buffer<T> x, grad, proposal, proposal_grad, scratch, logp, forward_logq, proposal_logp, scale, chol;
   device_buffer<std::uint64_t> blocks, accepted, divergent;
   device_buffer<double> accept_prob;
 
   void resize(std::size_t chains, std::size_t d) {
     n = chains;
     dim = d;
-    for (auto* b : {&x, &grad, &proposal, &proposal_grad}) b->resize(n * d);
+    for (auto* b : {&x, &grad, &proposal, &proposal_grad, &scratch}) b->resize(n * d);
     for (auto* b : {&logp, &forward_logq, &proposal_logp}) b->resize(n);
     scale.resize(d);
     for (auto* b : {&blocks, &accepted, &divergent}) b->resize(n);
     accept_prob.resize(n);
   }
   device_state_ref<T> ref() {
-    return {x.data(),   grad.data(),     proposal.data(), proposal_grad.data(), logp.data(), forward_logq.data(),
-            proposal_logp.data(), blocks.data(), accept_prob.data(), accepted.data(), divergent.data(), n, dim};
+    return {x.data(),    grad.data(),          proposal.data(),    proposal_grad.data(), scratch.data(),
+            logp.data(), forward_logq.data(),  proposal_logp.data(), blocks.data(),     accept_prob.data(),
+            accepted.data(), divergent.data(), n, dim};
+  }
+  /// The preconditioner as uploaded by the last segment.
+  preconditioner<T> pre() const { return {scale.data(), chol.size() ? chol.data() : nullptr};
   }
 };
 

@@ -38,6 +38,7 @@ class cuda_engine_base : public chain_engine<T> {
 
   segment_result run(const segment_request<T>& request) override {
     state_.scale.upload(request.scale);
+    state_.chol.upload(request.chol);
     state_.accept_prob.zero();
     state_.accepted.zero();
     state_.divergent.zero();

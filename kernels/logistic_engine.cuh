@@ -54,23 +54,23 @@ __global__ void logistic_prior_kernel(const T* x, std::size_t n, std::size_t dim
 }
 
 template <class T>
-__global__ void propose_kernel(device_state_ref<T> s, const T* scale, T step_size, std::uint64_t seed,
+__global__ void propose_kernel(device_state_ref<T> s, preconditioner<T> pre, T step_size, std::uint64_t seed,
                                std::uint64_t first_chain) {
   const std::size_t c = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
   if (c >= s.n) return;
   curand_stream rng(seed, first_chain + c, s.blocks[c]);
-  s.forward_logq[c] = langevin_propose(s.slot(c), s.dim, scale, step_size, rng);
+  s.forward_logq[c] = langevin_propose(s.slot(c), s.dim, pre, step_size, rng);
   s.blocks[c] = rng.block;
 }
 
 template <class T>
-__global__ void accept_kernel(device_state_ref<T> s, const T* scale, T step_size, sampler_kind kind,
+__global__ void accept_kernel(device_state_ref<T> s, preconditioner<T> pre, T step_size, sampler_kind kind,
                               std::uint64_t seed, std::uint64_t first_chain, T* draw_out) {
   const std::size_t c = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
   if (c >= s.n) return;
   curand_stream rng(seed, first_chain + c, s.blocks[c]);
   const chain_slot<T> slot = s.slot(c);
-  s.tally(c, langevin_accept(slot, s.dim, scale, step_size, s.forward_logq[c], s.proposal_logp[c], kind, rng));
+  s.tally(c, langevin_accept(slot, s.dim, pre, step_size, s.forward_logq[c], s.proposal_logp[c], kind, rng));
   s.blocks[c] = rng.block;
   if (draw_out)
     for (std::size_t j = 0; j < s.dim; ++j) draw_out[j * s.n + c] = slot.x[j];
@@ -114,10 +114,10 @@ class cuda_logistic_engine final : public cuda_engine_base<T> {
     auto& s = this->state_;
     const unsigned grid = blocks_for(s.n, 128);
     for (std::size_t step = 0; step < steps; ++step) {
-      propose_kernel<T><<<grid, 128>>>(s.ref(), s.scale.data(), r.step_size, this->seed_, this->range_.first);
+      propose_kernel<T><<<grid, 128>>>(s.ref(), s.pre(), r.step_size, this->seed_, this->range_.first);
       evaluate(s.proposal.data(), s.n, s.proposal_logp.data(), s.proposal_grad.data());
       T* out = draws && (step + 1) % r.thin == 0 ? draws + ((step + 1) / r.thin - 1) * s.dim * s.n : nullptr;
-      accept_kernel<T><<<grid, 128>>>(s.ref(), s.scale.data(), r.step_size, r.kind, this->seed_, this->range_.first,
+      accept_kernel<T><<<grid, 128>>>(s.ref(), s.pre(), r.step_size, r.kind, this->seed_, this->range_.first,
                                       out);
       MC_CUDA_TRY(cudaGetLastError());
     }

@@ -15,7 +15,7 @@ __global__ void pointwise_evaluate_kernel(Ref target, const T* x, std::size_t n,
 }
 
 template <class T, class Ref>
-__global__ void pointwise_steps_kernel(Ref target, device_state_ref<T> s, const T* scale, T step_size,
+__global__ void pointwise_steps_kernel(Ref target, device_state_ref<T> s, preconditioner<T> pre, T step_size,
                                        sampler_kind kind, std::size_t steps, std::size_t thin, T* draws,
                                        std::uint64_t seed, std::uint64_t first_chain) {
   const std::size_t c = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
@@ -23,7 +23,7 @@ __global__ void pointwise_steps_kernel(Ref target, device_state_ref<T> s, const 
   curand_stream rng(seed, first_chain + c, s.blocks[c]);
   const chain_slot<T> slot = s.slot(c);
   for (std::size_t step = 0; step < steps; ++step) {
-    s.tally(c, langevin_step(target, slot, scale, step_size, kind, rng));
+    s.tally(c, langevin_step(target, slot, pre, step_size, kind, rng));
     if (draws && (step + 1) % thin == 0) {
       T* out = draws + ((step + 1) / thin - 1) * s.dim * s.n + c;
       for (std::size_t j = 0; j < s.dim; ++j) out[j * s.n] = slot.x[j];
@@ -50,7 +50,7 @@ class cuda_pointwise_engine final : public cuda_engine_base<T> {
   }
   void advance(const segment_request<T>& r, std::size_t steps, T* draws) override {
     auto& s = this->state_;
-    pointwise_steps_kernel<T, Ref><<<blocks_for(s.n, 128), 128>>>(ref_, s.ref(), s.scale.data(), r.step_size,
+    pointwise_steps_kernel<T, Ref><<<blocks_for(s.n, 128), 128>>>(ref_, s.ref(), s.pre(), r.step_size,
                                                                    r.kind, steps, r.thin, draws, this->seed_,
                                                                    this->range_.first);
     MC_CUDA_TRY(cudaGetLastError());

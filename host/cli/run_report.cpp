@@ -35,6 +35,7 @@ nlohmann::json run_json(const nlohmann::json& settings, const sample_result<T>& 
           {"partial", r.interrupted},
           {"step_size", r.step_size},
           {"inverse_metric_sqrt", r.scale},
+          {"inverse_metric_chol", r.chol},
           {"accept_rate", r.accept_rate},
           {"warmup_accept_rate", r.warmup_accept_rate},
           {"divergences", r.divergences},

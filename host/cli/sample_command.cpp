@@ -25,6 +25,7 @@ struct sample_options {
   std::string step_size = "auto";
   std::string device = "auto";
   std::string precision = "double";
+  std::string metric = "auto";
   std::string out = "manychains-out";
   std::optional<std::uint64_t> seed;
   sample_settings settings;
@@ -68,7 +69,7 @@ void run_sample(const sample_options& o, const any_target& target) {
   draws_file.commit({o.settings.chains, result.kept_draws, info.dim});
   nlohmann::json settings = {{"target", info.spec}, {"sampler", o.sampler}, {"chains", o.settings.chains},
                              {"warmup", o.settings.warmup}, {"draws", o.settings.draws},
-                             {"thin", o.settings.thin}, {"step_size", o.step_size},
+                             {"thin", o.settings.thin}, {"step_size", o.step_size}, {"metric", o.metric},
                              {"seed", o.settings.seed}, {"device", o.device}, {"precision", o.precision}};
   write_file_atomically(o.out + "/run.json", run_json(settings, result, info, rows, engine->device_name()).dump(2) + "\n");
   if (!o.quiet) {
@@ -95,6 +96,11 @@ void register_sample(CLI::App& app) {
   cmd->add_option("--draws", o->settings.draws, "Sampling steps after warm-up")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--thin", o->settings.thin, "Keep every N-th sampling step")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--step-size", o->step_size, "Step size, or auto to adapt it in warm-up")->capture_default_str();
+  cmd->add_option("--metric", o->metric,
+                  "Preconditioner adapted in warm-up: diag, dense, or auto (dense when dim <= 100 and "
+                  "chains >= 2 dim)")
+      ->check(CLI::IsMember({"auto", "diag", "dense"}))
+      ->capture_default_str();
   cmd->add_option("--seed", o->seed, "Random seed (default: drawn at random and recorded in run.json)");
   cmd->add_option("--device", o->device, "auto, cpu or cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}))->capture_default_str();
   cmd->add_option("--precision", o->precision, "float or double")->check(CLI::IsMember({"float", "double"}))->capture_default_str();
@@ -103,6 +109,9 @@ void register_sample(CLI::App& app) {
   cmd->callback([o] {
     sample_options& opt = *o;
     opt.settings.sampler = opt.sampler == "ula" ? sampler_kind::ula : sampler_kind::mala;
+    opt.settings.metric = opt.metric == "diag"    ? metric_kind::diagonal
+                          : opt.metric == "dense" ? metric_kind::dense
+                                                  : metric_kind::automatic;
     if (opt.step_size != "auto") {
       std::size_t used = 0;
       double eps = 0;

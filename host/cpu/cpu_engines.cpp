@@ -42,12 +42,12 @@ class cpu_batched_engine final : public chain_engine<T> {
     for (std::size_t step = 0; step < request.steps; ++step) {
 #pragma omp parallel for schedule(static)
       for (std::size_t c = 0; c < n; ++c)
-        forward_logq[c] = langevin_propose(store_.slot(c), d, request.scale.data(), request.step_size,
+        forward_logq[c] = langevin_propose(store_.slot(c), d, preconditioner_of(request), request.step_size,
                                            store_.streams[c]);
       batch_.evaluate(store_.proposal.data(), n, proposal_logp.data(), store_.proposal_grad.data());
 #pragma omp parallel for schedule(static)
       for (std::size_t c = 0; c < n; ++c) {
-        const step_info<T> info = langevin_accept(store_.slot(c), d, request.scale.data(), request.step_size,
+        const step_info<T> info = langevin_accept(store_.slot(c), d, preconditioner_of(request), request.step_size,
                                                   forward_logq[c], proposal_logp[c], request.kind,
                                                   store_.streams[c]);
         result.accept_prob[c] += info.accept_prob;

@@ -17,19 +17,19 @@ namespace manychains {
 template <class T>
 struct cpu_chain_store {
   std::size_t n_chains = 0, dim = 0;
-  std::vector<T> x, grad, proposal, proposal_grad, logp;
+  std::vector<T> x, grad, proposal, proposal_grad, scratch, logp;
   std::vector<philox_stream> streams;
 
   void resize(std::size_t chains, std::size_t d) {
     n_chains = chains;
     dim = d;
     x.assign(chains * d, T(0));
-    grad = proposal = proposal_grad = x;
+    grad = proposal = proposal_grad = scratch = x;
     logp.assign(chains, T(0));
   }
   chain_slot<T> slot(std::size_t c) {
     return chain_slot<T>{{&x[c * dim], 1}, {&grad[c * dim], 1}, {&proposal[c * dim], 1},
-                         {&proposal_grad[c * dim], 1}, &logp[c]};
+                         {&proposal_grad[c * dim], 1}, &logp[c], {&scratch[c * dim], 1}};
   }
   void record(const segment_request<T>& request, std::size_t c, std::size_t draw) const {
     T* out = request.draws + (c * request.draws_per_chain + request.first_draw + draw) * dim;
@@ -40,6 +40,12 @@ struct cpu_chain_store {
     for (std::size_t c = 0; c < n_chains; ++c) streams[c] = philox_stream{seed, range.first + c, blocks[c]};
   }
 };
+
+/// The request's preconditioner as the step functions take it.
+template <class T>
+preconditioner<T> preconditioner_of(const segment_request<T>& request) {
+  return {request.scale.data(), request.chol.empty() ? nullptr : request.chol.data()};
+}
 
 template <class T, class Ref>
 class cpu_pointwise_engine final : public chain_engine<T> {
@@ -87,7 +93,7 @@ class cpu_pointwise_engine final : public chain_engine<T> {
       const chain_slot<T> s = store_.slot(c);
       philox_stream stream = store_.streams[c];
       for (std::size_t step = 0; step < request.steps; ++step) {
-        const step_info<T> info = langevin_step(ref_, s, request.scale.data(), request.step_size,
+        const step_info<T> info = langevin_step(ref_, s, preconditioner_of(request), request.step_size,
                                                 request.kind, stream);
         result.accept_prob[c] += info.accept_prob;
         result.accepted[c] += info.accepted;

@@ -28,7 +28,8 @@ struct segment_request {
   sampler_kind kind = sampler_kind::mala;
   std::size_t steps = 1;
   T step_size = T(0.1);
-  std::vector<T> scale;        ///< preconditioner: the proposal's per-dimension scale
+  std::vector<T> scale;        ///< diagonal preconditioner: the proposal's per-dimension scale
+  std::vector<T> chol;         ///< dense preconditioner L (d×d lower, row-major); empty: diagonal
   T* draws = nullptr;          ///< host buffer (chains, draws_per_chain, dim); null: keep none
   std::size_t draws_per_chain = 0;
   std::size_t first_draw = 0;  ///< index, within a chain, of the first draw kept by this call

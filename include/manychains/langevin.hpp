@@ -1,8 +1,8 @@
 /// \file langevin.hpp
 /// Unadjusted (ULA) and Metropolis-adjusted (MALA) Langevin steps, as host-device functions.
 ///
-/// With a diagonal preconditioner s (the square root of the inverse mass) and step size ε, both
-/// propose y = x + (ε²/2) s² ∘ ∇log π(x) + ε s ∘ z with z ~ N(0, I). MALA accepts y with
+/// With a preconditioner L (M⁻¹ = L Lᵀ; diagonal L = diag(s) by default) and step size ε, both
+/// propose y = x + (ε²/2) L Lᵀ ∇log π(x) + ε L z with z ~ N(0, I). MALA accepts y with
 /// probability min(1, π(y) q(x|y) / (π(x) q(y|x))); ULA always moves. A proposal whose log-density
 /// or gradient is not finite is rejected and counted as a divergence, for both.
 ///
@@ -27,7 +27,16 @@ enum class sampler_kind { mala, ula };
 template <class T>
 struct chain_slot {
   strided<T> x, grad, proposal, proposal_grad;
-  T* logp;  ///< cached log-density at x
+  T* logp;             ///< cached log-density at x
+  strided<T> scratch;  ///< the proposal's whitened increment; used by a dense preconditioner only
+};
+
+/// The proposal's covariance factor: M⁻¹ = L Lᵀ. Diagonal (L = diag(scale)) when `chol` is null,
+/// else `chol` is the lower-triangular L, d×d row-major, and costs O(d²) a step.
+template <class T>
+struct preconditioner {
+  const T* scale;
+  const T* chol;
 };
 
 /// What a step did; summed over chains by the runner.
@@ -38,43 +47,75 @@ struct step_info {
   bool divergent;
 };
 
-/// Draws the proposal into slot.proposal; returns the forward log proposal density -|z|²/2.
+/// Draws the proposal y = x + L w, w = (ε²/2) Lᵀ ∇log π(x) + ε z, into slot.proposal; returns
+/// the forward log proposal density -|z|²/2 (up to a constant shared with the reverse move).
 template <class T, class Stream>
-MC_HD_INLINE T langevin_propose(const chain_slot<T>& slot, std::size_t dim, const T* scale,
+MC_HD_INLINE T langevin_propose(const chain_slot<T>& slot, std::size_t dim, const preconditioner<T>& pre,
                                 T step_size, Stream& rng) {
   const T half_eps2 = T(0.5) * step_size * step_size;
   T sum_z2 = 0;
   T z[4];
-  for (std::size_t j = 0; j < dim; ++j) {
-    if (j % 4 == 0) normal4<T>(rng, z);
-    const T zj = z[j % 4];
-    const T s = scale[j];
-    slot.proposal[j] = slot.x[j] + half_eps2 * s * s * slot.grad[j] + step_size * s * zj;
-    sum_z2 += zj * zj;
+  for (std::size_t k = 0; k < dim; ++k) {
+    if (k % 4 == 0) normal4<T>(rng, z);
+    const T zk = z[k % 4];
+    sum_z2 += zk * zk;
+    if (!pre.chol) {
+      const T s = pre.scale[k];
+      slot.proposal[k] = slot.x[k] + half_eps2 * s * s * slot.grad[k] + step_size * s * zk;
+      continue;
+    }
+    T lt_grad = 0;  // (Lᵀ ∇)_k
+    for (std::size_t j = k; j < dim; ++j) lt_grad += pre.chol[j * dim + k] * slot.grad[j];
+    slot.scratch[k] = half_eps2 * lt_grad + step_size * zk;
   }
+  if (pre.chol)
+    for (std::size_t i = 0; i < dim; ++i) {
+      T step = 0;
+      for (std::size_t k = 0; k <= i; ++k) step += pre.chol[i * dim + k] * slot.scratch[k];
+      slot.proposal[i] = slot.x[i] + step;
+    }
   return T(-0.5) * sum_z2;
+}
+
+/// |z'|² of the reverse move x = y + (ε²/2) L Lᵀ ∇log π(y) + ε L z'; false when ∇log π(y) is
+/// not finite. Since x - y = -L w, z' = -(w + (ε²/2) Lᵀ ∇log π(y)) / ε needs no solve.
+template <class T>
+MC_HD_INLINE bool reverse_norm2(const chain_slot<T>& slot, std::size_t dim, const preconditioner<T>& pre,
+                                T step_size, T* out) {
+  using std::isfinite;
+  const T half_eps2 = T(0.5) * step_size * step_size;
+  T sum = 0;
+  for (std::size_t k = 0; k < dim; ++k) {
+    T r;
+    if (!pre.chol) {
+      const T gy = slot.proposal_grad[k];
+      if (!isfinite(gy)) return false;
+      const T s = pre.scale[k];
+      r = (slot.x[k] - slot.proposal[k] - half_eps2 * s * s * gy) / (step_size * s);
+    } else {
+      T lt_grad = 0;
+      for (std::size_t j = k; j < dim; ++j) lt_grad += pre.chol[j * dim + k] * slot.proposal_grad[j];
+      if (!isfinite(lt_grad)) return false;
+      r = (slot.scratch[k] + half_eps2 * lt_grad) / step_size;
+    }
+    sum += r * r;
+  }
+  *out = sum;
+  return true;
 }
 
 /// Accepts or rejects the proposal whose log-density `proposal_logp` and gradient
 /// (slot.proposal_grad) have been evaluated.
 template <class T, class Stream>
 MC_HD_INLINE step_info<T> langevin_accept(const chain_slot<T>& slot, std::size_t dim,
-                                          const T* scale, T step_size, T forward_logq,
+                                          const preconditioner<T>& pre, T step_size, T forward_logq,
                                           T proposal_logp, sampler_kind kind, Stream& rng) {
   using std::exp;
   using std::isfinite;
   using std::log;
   step_info<T> info{T(0), false, false};
-  const T half_eps2 = T(0.5) * step_size * step_size;
-  bool finite = isfinite(proposal_logp);
-  T reverse_sq = 0;  // |x - y - (ε²/2) s² ∇log π(y)|² in the s-scaled metric, over ε²
-  for (std::size_t j = 0; j < dim && finite; ++j) {
-    const T gy = slot.proposal_grad[j];
-    finite = isfinite(gy);
-    const T s = scale[j];
-    const T r = (slot.x[j] - slot.proposal[j] - half_eps2 * s * s * gy) / (step_size * s);
-    reverse_sq += r * r;
-  }
+  T reverse_sq = 0;
+  const bool finite = isfinite(proposal_logp) && reverse_norm2(slot, dim, pre, step_size, &reverse_sq);
   // MALA always reads its uniform, so the stream position never depends on the outcome.
   const T u = kind == sampler_kind::mala ? uniform_open01<T>(rng.next4().x) : T(0);
   if (!finite) {
@@ -103,12 +144,19 @@ MC_HD_INLINE T evaluate_proposal(const Target& target, const chain_slot<T>& slot
 /// One full Langevin step for a pointwise target: propose, evaluate, accept.
 template <class T, class Target, class Stream>
 MC_HD_INLINE step_info<T> langevin_step(const Target& target, const chain_slot<T>& slot,
-                                        const T* scale, T step_size, sampler_kind kind,
+                                        const preconditioner<T>& pre, T step_size, sampler_kind kind,
                                         Stream& rng) {
   const std::size_t dim = target.dim();
-  const T forward_logq = langevin_propose(slot, dim, scale, step_size, rng);
+  const T forward_logq = langevin_propose(slot, dim, pre, step_size, rng);
   const T proposal_logp = evaluate_proposal(target, slot);
-  return langevin_accept(slot, dim, scale, step_size, forward_logq, proposal_logp, kind, rng);
+  return langevin_accept(slot, dim, pre, step_size, forward_logq, proposal_logp, kind, rng);
+}
+
+/// The same step with a diagonal preconditioner given as its scale vector.
+template <class T, class Target, class Stream>
+MC_HD_INLINE step_info<T> langevin_step(const Target& target, const chain_slot<T>& slot, const T* scale,
+                                        T step_size, sampler_kind kind, Stream& rng) {
+  return langevin_step(target, slot, preconditioner<T>{scale, nullptr}, step_size, kind, rng);
 }
 
 }  // namespace manychains

@@ -13,6 +13,11 @@
 
 namespace manychains {
 
+/// The preconditioner warm-up estimates from the chains: diagonal (the cross-chain sd), dense (a
+/// Cholesky factor of the cross-chain covariance, O(d²) a step), or automatic: dense when the
+/// dimension is at most 100 and there are at least twice as many chains as dimensions.
+enum class metric_kind { automatic, diagonal, dense };
+
 struct sample_settings {
   sampler_kind sampler = sampler_kind::mala;
   std::size_t chains = 1024;
@@ -21,7 +26,8 @@ struct sample_settings {
   std::size_t thin = 1;
   std::optional<double> step_size;  ///< fixed step size; adapted during warm-up when empty
   double target_accept = 0.574;     ///< MALA's optimal acceptance (Roberts & Rosenthal 1998)
-  bool adapt_preconditioner = true; ///< re-estimate the diagonal scale from cross-chain variance
+  bool adapt_preconditioner = true; ///< re-estimate the preconditioner from the chains' spread
+  metric_kind metric = metric_kind::automatic;
   std::uint64_t seed = 0;
 };
 
@@ -37,7 +43,8 @@ struct sample_result {
   T* external_draws = nullptr;  ///< the caller's storage, when the run was given one
   const T* draws_data() const { return external_draws ? external_draws : draws.data(); }
   double step_size = 0;
-  std::vector<double> scale;    ///< the adapted diagonal preconditioner
+  std::vector<double> scale;    ///< the adapted preconditioner's per-dimension scale (sd)
+  std::vector<double> chol;     ///< the dense preconditioner's Cholesky factor (d×d), if dense
   double warmup_accept_rate = 0, accept_rate = 0;  ///< mean acceptance probability
   std::uint64_t warmup_divergences = 0, divergences = 0;
   std::size_t warmup_steps_done = 0, sampling_steps_done = 0;
