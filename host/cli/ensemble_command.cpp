@@ -30,6 +30,7 @@ struct ensemble_options {
   std::string optimizer = "adagrad";
   std::string bandwidth = "median";
   double tolerance = 1e-3;
+  std::size_t ksd_every = 10;
   std::size_t ensembles = 1;
   double a = 2.0;
   std::optional<std::uint64_t> seed;
@@ -158,6 +159,7 @@ void run_svgd_command(const ensemble_options& o, const any_target& target, std::
   s.optimizer = o.optimizer == "fixed" ? svgd_optimizer::fixed : svgd_optimizer::adagrad;
   s.step_size = o.step_size.value_or(s.optimizer == svgd_optimizer::fixed ? 0.05 : 0.1);
   s.tolerance = o.tolerance;
+  s.ksd_every = o.ksd_every;
   s.seed = seed;
   if (o.bandwidth != "median") {
     std::size_t used = 0;
@@ -192,7 +194,8 @@ void run_svgd_command(const ensemble_options& o, const any_target& target, std::
   }
   nlohmann::json settings = common_settings(o, seed);
   settings.update({{"particles", s.particles}, {"step_size", s.step_size}, {"optimizer", o.optimizer},
-                   {"bandwidth", o.bandwidth}, {"tolerance", s.tolerance}, {"median_sample", s.median_sample}});
+                   {"bandwidth", o.bandwidth}, {"tolerance", s.tolerance}, {"median_sample", s.median_sample},
+                   {"ksd_every", s.ksd_every}});
   const nlohmann::json run = {{"settings", settings},
                               {"device", r.device},
                               {"dim", info.dim},
@@ -250,6 +253,9 @@ void register_ensemble(CLI::App& app) {
                   "SVGD stops when the RMS movement per iteration falls below tolerance x the particles' RMS spread "
                   "(0: run all iterations)")
       ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--ksd-every", o->ksd_every,
+                  "SVGD: compute the kernel Stein discrepancy every N iterations and at the last (0: never)")
       ->capture_default_str();
   cmd->add_option("--ensembles", o->ensembles, "Stretch: independent ensembles run at once")
       ->check(CLI::Range(std::size_t(1), std::size_t(1) << 24))

@@ -42,8 +42,9 @@ class cpu_stretch_backend final : public stretch_backend<T> {
     // Ensembles are independent: with at least as many ensembles as threads, each thread runs
     // whole ensembles through all the steps (no barrier per half-step). With few large ensembles,
     // the walkers of each half-step are split over threads instead. Both give the same numbers.
+    // One small ensemble runs on one thread: a fork/join per chunk would cost more than it saves.
     if (shape_.ensembles >= std::size_t(omp_get_max_threads()) || items < 512) {
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(dynamic, 1) if (shape_.ensembles > 1)
       for (std::size_t e = 0; e < shape_.ensembles; ++e)
         for (std::size_t s = 0; s < steps; ++s) {
           for (int h = 0; h < 2; ++h)

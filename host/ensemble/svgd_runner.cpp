@@ -84,9 +84,11 @@ svgd_result<T> run_svgd(svgd_backend<T>& backend, const target_info& info, const
       break;
     }
     const double h = s.bandwidth ? *s.bandwidth : median_bandwidth(x, n, d, s.median_sample);
-    const bool trace_row = it % every == 0 || it + 1 == s.iterations;
+    const bool last = it + 1 == s.iterations;
+    const bool trace_row = it % every == 0 || last;
+    const bool want_ksd = s.ksd_stop || (s.ksd_every > 0 && (it % s.ksd_every == 0 || last));
     double ksd2 = std::nan("");
-    backend.direction(x, T(h), phi, (s.ksd_stop || trace_row) ? &ksd2 : nullptr);
+    backend.direction(x, T(h), phi, want_ksd ? &ksd2 : nullptr);
     double moved2 = 0, phi2 = 0;
     for (std::size_t q = 0; q < n * d; ++q) {
       double dx;

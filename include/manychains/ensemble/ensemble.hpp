@@ -80,7 +80,8 @@ struct svgd_settings {
   double tolerance = 1e-3;          ///< stop when RMS movement < tolerance · RMS particle spread
   bool ksd_stop = false;            ///< also require KSD² < ksd_tolerance (computes KSD each iteration)
   double ksd_tolerance = 1e-3;
-  std::size_t trace_every = 10;     ///< trace rows (and KSD when not stopping on it) every N iterations
+  std::size_t trace_every = 10;     ///< a trace row every N iterations (and at the last)
+  std::size_t ksd_every = 10;       ///< KSD² in the trace every N iterations and at the last; 0: never
   std::uint64_t seed = 0;
 };
 
