@@ -91,8 +91,10 @@ def manychains_mala(binary, chains, dim, rho, eps, steps, seed, device, precisio
 
 def min_bulk_ess(draws, burn):
     import arviz as az
-    kept = draws[:, burn:, :]
-    return float(np.min(az.ess(kept, method="bulk"))) if kept.shape[1] >= 4 else float("nan")
+    kept = np.asarray(draws[:, burn:, :], dtype=np.float64)
+    if kept.shape[1] < 4:
+        return float("nan")
+    return min(float(az.ess(kept[:, :, j], method="bulk")) for j in range(kept.shape[2]))
 
 
 def main():

@@ -137,6 +137,12 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
   request.kind = s.sampler;
   request.steps = 1;
   double warmup_accept = 0;
+  const auto observe = [&](std::size_t step) {
+    if (!s.observer || s.observe_every == 0) return;
+    const std::vector<T> x = engine.positions();
+    s.observer(step, std::vector<double>(x.begin(), x.end()));
+  };
+  observe(0);
   const auto window_ends = s.adapt_preconditioner ? scale_window_ends(s.warmup) : std::vector<std::size_t>{};
   for (std::size_t t = 0; t < s.warmup && !stopped(); ++t) {
     request.step_size = static_cast<T>(step);
@@ -154,6 +160,7 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
       chol = dense ? dense_factor(positions, d) : std::vector<double>{};
       if (!s.step_size) adapt = dual_averaging(step, s.target_accept);
     }
+    if ((t + 1) % std::max<std::size_t>(s.observe_every, 1) == 0) observe(t + 1);
     if (progress) progress(t + 1, total_steps);
   }
   if (!s.step_size && out.warmup_steps_done > 0) step = adapt.final_step();
@@ -182,7 +189,7 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
   request.draws = draws;
   request.draws_per_chain = kept;
   request.thin = s.thin;
-  const std::size_t chunk_draws = std::max<std::size_t>(1, 100 / s.thin);
+  const std::size_t chunk_draws = std::max<std::size_t>(1, (s.observe_every ? s.observe_every : 100) / s.thin);
   double accept_sum = 0;
   std::size_t done = 0;
   while (done < kept && !(out.warmup_steps_done < s.warmup) && !stopped()) {
@@ -194,6 +201,7 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
     out.divergences += p.divergent;
     out.sampling_steps_done += request.steps;
     done += now;
+    observe(s.warmup + out.sampling_steps_done);
     if (progress) progress(s.warmup + out.sampling_steps_done, total_steps);
   }
   out.accept_rate = out.sampling_steps_done ? accept_sum / (static_cast<double>(n) * out.sampling_steps_done) : 0.0;

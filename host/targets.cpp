@@ -87,6 +87,7 @@ gaussian_target make_gaussian(const target_spec& spec) {
     t.params.insert(t.params.end(), scale.begin(), scale.end());
   }
   t.info.true_sd = scale;
+  t.info.gaussian_marginals = true;
   t.info.init_center = mean;
   for (std::size_t j = 0; j < dim; ++j) t.info.init_radius[j] = 2.0 * scale[j];
   return t;

@@ -29,6 +29,25 @@ TEST(SampleCli, WritesDrawsAndRunJson) {
   EXPECT_EQ(run["partial"], false);
   EXPECT_EQ(run["summary"].size(), 3u);
   EXPECT_GT(run["chain_steps_per_second"].get<double>(), 0.0);
+  // The TV curve against the Gaussian's exact marginals, from the start (step 0) on.
+  EXPECT_EQ(run["tv"]["reference"], "exact marginals");
+  ASSERT_GE(run["tv"]["curve"].size(), 2u);
+  EXPECT_EQ(run["tv"]["curve"][0]["step"], 0);
+  EXPECT_EQ(run["tv"]["curve"][0]["phase"], "warmup");
+}
+
+TEST(SampleCli, TvCurveFallsToTheNoiseFloorOnAGaussian) {
+  // 512 chains start uniform on ±2 sd: far from N(0,1) in TV at step 0; after warm-up the curve
+  // must sit near its noise floor (within 3 floors: the floor is the expected TV of pure noise).
+  const std::string out = temp_dir("tv");
+  const auto r = run_command(cli() + " sample --target gaussian:dim=2 --chains 512 --warmup 200 --draws 200 "
+                             "--tv-every 50 --seed 9 --device cpu --quiet --out " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto curve = nlohmann::json::parse(std::ifstream(out + "/run.json"))["tv"]["curve"];
+  ASSERT_EQ(curve.size(), 9u);  // steps 0, 50, …, 400
+  const double floor = curve.back()["noise_floor"].get<double>();
+  EXPECT_GT(curve.front()["max"].get<double>(), 3 * floor);
+  EXPECT_LT(curve.back()["max"].get<double>(), 3 * floor);
 }
 
 TEST(SampleCli, FloatPrecisionWritesFloat32) {

@@ -15,6 +15,7 @@
 #include "manychains/sampler.hpp"
 #include "manychains/summary.hpp"
 #include "run_report.hpp"
+#include "tv_report.hpp"
 
 namespace manychains::cli {
 namespace {
@@ -26,6 +27,7 @@ struct sample_options {
   std::string device = "auto";
   std::string precision = "double";
   std::string metric = "auto";
+  std::optional<std::size_t> tv_every;
   std::string out = "manychains-out";
   std::optional<std::uint64_t> seed;
   sample_settings settings;
@@ -58,25 +60,34 @@ void run_sample(const sample_options& o, const any_target& target) {
   ensure_directory(o.out);
   npy_mapped_file<T> draws_file(o.out + "/draws.npy", {o.settings.chains, o.settings.draws / o.settings.thin, info.dim});
   install_interrupt_handler();
+  tv_recorder tv(info, o.settings.warmup);
+  sample_settings settings = o.settings;
+  settings.observe_every = o.tv_every.value_or(std::max<std::size_t>(1, (settings.warmup + settings.draws) / 20));
+  settings.observer = [&tv](std::size_t step, const std::vector<double>& x) { tv.observe(step, x); };
   sample_result<T> result;
   {
     progress_bar bar("sampling", o.quiet);
     result = run_sampler<T>(
-        *engine, info, o.settings, &interrupt_flag(),
+        *engine, info, settings, &interrupt_flag(),
         [&](std::size_t done, std::size_t total) { bar.update(done, total); }, draws_file.data());
   }
   const auto rows = summarize_run(result, info);
   draws_file.commit({o.settings.chains, result.kept_draws, info.dim});
-  nlohmann::json settings = {{"target", info.spec}, {"sampler", o.sampler}, {"chains", o.settings.chains},
+  const nlohmann::json settings_json = {{"target", info.spec}, {"sampler", o.sampler}, {"chains", o.settings.chains},
                              {"warmup", o.settings.warmup}, {"draws", o.settings.draws},
                              {"thin", o.settings.thin}, {"step_size", o.step_size}, {"metric", o.metric},
-                             {"seed", o.settings.seed}, {"device", o.device}, {"precision", o.precision}};
-  write_file_atomically(o.out + "/run.json", run_json(settings, result, info, rows, engine->device_name()).dump(2) + "\n");
+                             {"seed", o.settings.seed}, {"device", o.device}, {"precision", o.precision},
+                             {"tv_every", settings.observe_every}};
+  const nlohmann::json tv_curve = tv.curve();
+  nlohmann::json report = run_json(settings_json, result, info, rows, engine->device_name());
+  report["tv"] = tv_curve;
+  write_file_atomically(o.out + "/run.json", report.dump(2) + "\n");
   if (!o.quiet) {
     std::cout << fmt::format("manychains sample: {} on {} ({}), {} chains x {} draws, seed {}\n", info.spec,
                              engine->device_name(), o.precision, o.settings.chains, result.kept_draws,
                              o.settings.seed);
     print_summary_table(std::cout, rows);
+    tv.print(std::cout, tv_curve);
     print_run_footer(std::cout, result, o.out);
   }
   print_warnings(std::cerr, result, rows);
@@ -101,6 +112,9 @@ void register_sample(CLI::App& app) {
                   "chains >= 2 dim)")
       ->check(CLI::IsMember({"auto", "diag", "dense"}))
       ->capture_default_str();
+  cmd->add_option("--tv-every", o->tv_every,
+                  "Record the marginal TV distance to stationarity every N steps (default: 20 points "
+                  "over the run; 0: off)");
   cmd->add_option("--seed", o->seed, "Random seed (default: drawn at random and recorded in run.json)");
   cmd->add_option("--device", o->device, "auto, cpu or cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}))->capture_default_str();
   cmd->add_option("--precision", o->precision, "float or double")->check(CLI::IsMember({"float", "double"}))->capture_default_str();

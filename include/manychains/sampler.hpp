@@ -28,6 +28,10 @@ struct sample_settings {
   double target_accept = 0.574;     ///< MALA's optimal acceptance (Roberts & Rosenthal 1998)
   bool adapt_preconditioner = true; ///< re-estimate the preconditioner from the chains' spread
   metric_kind metric = metric_kind::automatic;
+  /// Called with (step, positions chain-major as double) before warm-up and about every
+  /// `observe_every` steps after it (0: never); used for the TV convergence curve.
+  std::size_t observe_every = 0;
+  std::function<void(std::size_t, const std::vector<double>&)> observer;
   std::uint64_t seed = 0;
 };
 

@@ -26,6 +26,7 @@ struct target_info {
   std::vector<double> init_radius;
   std::optional<std::vector<double>> true_mean;  ///< known in closed form (Gaussians, mixtures)
   std::optional<std::vector<double>> true_sd;
+  bool gaussian_marginals = false;  ///< the marginals are N(true_mean, true_sd²)
 };
 
 struct gaussian_target {
