@@ -12,17 +12,19 @@
 namespace mc = manychains;
 
 namespace {
-void skip_without_gpu() {
-  std::string reason;
-  if (!mc::cuda_usable(&reason)) GTEST_SKIP() << reason;
-}
+// A macro, not a function: GTEST_SKIP() returns only from the function it is written in.
+#define SKIP_WITHOUT_GPU()                                \
+  do {                                                    \
+    std::string reason;                                   \
+    if (!mc::cuda_usable(&reason)) GTEST_SKIP() << reason; \
+  } while (0)
 }  // namespace
 
 // Double precision: every accept decision compares log-density differences computed with the
 // same operations; host and device exp/log differ in the last bits, so a decision on the edge
 // can flip. Most walkers must match to 1e-9, and the acceptance fractions within 0.5%.
 TEST(EnsembleGpu, StretchMatchesCpu) {
-  skip_without_gpu();
+  SKIP_WITHOUT_GPU();
   const mc::any_target target = mc::make_target("gaussian:dim=5,rho=0.3");
   const mc::target_info& info = mc::info_of(target);
   mc::stretch_settings s;
@@ -64,7 +66,7 @@ void expect_same_direction(const std::string& spec, std::size_t n, double tol) {
 
 // Sums of n terms in the same order: rounding differences grow like n·ε at worst.
 TEST(EnsembleGpu, SvgdDirectionMatchesCpu) {
-  skip_without_gpu();
+  SKIP_WITHOUT_GPU();
   expect_same_direction<double>("gaussian:dim=2,rho=0.5", 1000, 1e-10);
   expect_same_direction<double>("mixture:dim=10", 700, 1e-10);
   expect_same_direction<double>("gaussian:dim=50", 300, 1e-10);   // the MaxD = 64 kernel
@@ -73,7 +75,7 @@ TEST(EnsembleGpu, SvgdDirectionMatchesCpu) {
 }
 
 TEST(EnsembleGpu, SvgdRunMatchesCpu) {
-  skip_without_gpu();
+  SKIP_WITHOUT_GPU();
   const mc::any_target target = mc::make_target("mixture");
   const mc::target_info& info = mc::info_of(target);
   mc::svgd_settings s;
