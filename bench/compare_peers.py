@@ -46,7 +46,8 @@ def blackjax_mala(chains, dim, rho, eps, steps, seed):
     import jax, jax.numpy as jnp, blackjax
     c = rho / (1 - rho + dim * rho)
     logdensity = lambda x: -0.5 * (x @ x - c * x.sum() ** 2) / (1 - rho)
-    mala = blackjax.mala(logdensity, eps)
+    # BlackJAX's step_size τ proposes x + τ ∇ + sqrt(2τ) z: our ε corresponds to τ = ε²/2.
+    mala = blackjax.mala(logdensity, eps**2 / 2)
     key = jax.random.PRNGKey(seed)
     x0 = jax.random.normal(key, (chains, dim))
     states = jax.vmap(mala.init)(x0)
