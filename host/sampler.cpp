@@ -72,18 +72,18 @@ std::vector<double> dense_factor(const std::vector<T>& positions, std::size_t di
 }  // namespace
 
 template <class T>
-std::pair<std::vector<T>, std::vector<std::uint64_t>> initial_positions(chain_engine<T>& engine,
-                                                                        const target_info& info,
-                                                                        std::uint64_t seed) {
-  const chain_range range = engine.chains();
-  const std::size_t n = range.size(), d = info.dim;
-  std::vector<T> x(n * d);
-  std::vector<std::uint64_t> blocks(n, 0);
-  std::vector<std::size_t> pending(n);
-  for (std::size_t c = 0; c < n; ++c) pending[c] = c;
+std::pair<std::vector<T>, std::vector<std::uint64_t>> draw_starting_points(
+    const target_info& info, std::size_t count, std::uint64_t seed, std::uint64_t first_stream,
+    const std::function<std::vector<T>(const std::vector<T>&)>& logdensity, const std::string& noun,
+    std::uint64_t first_label) {
+  const std::size_t d = info.dim;
+  std::vector<T> x(count * d);
+  std::vector<std::uint64_t> blocks(count, 0);
+  std::vector<std::size_t> pending(count);
+  for (std::size_t c = 0; c < count; ++c) pending[c] = c;
   for (int attempt = 0; attempt < 100 && !pending.empty(); ++attempt) {
     for (std::size_t c : pending) {
-      philox_stream s{seed, range.first + c, blocks[c]};
+      philox_stream s{seed, first_stream + c, blocks[c]};
       words4 w{};
       for (std::size_t j = 0; j < d; ++j) {
         if (j % 4 == 0) w = s.next4();
@@ -93,17 +93,27 @@ std::pair<std::vector<T>, std::vector<std::uint64_t>> initial_positions(chain_en
       }
       blocks[c] = s.block;
     }
-    const std::vector<T> lp = engine.logdensity(x);
+    const std::vector<T> lp = logdensity(x);
     std::vector<std::size_t> still;
     for (std::size_t c : pending)
       if (!std::isfinite(static_cast<double>(lp[c]))) still.push_back(c);
     pending.swap(still);
   }
   if (!pending.empty())
-    throw input_error("no finite log-density at 100 random starting points for chain " +
-                      std::to_string(range.first + pending.front()) + " (and " +
+    throw input_error("no finite log-density at 100 random starting points for " + noun + " " +
+                      std::to_string(first_label + pending.front()) + " (and " +
                       std::to_string(pending.size() - 1) + " more) of target " + info.spec);
   return {x, blocks};
+}
+
+template <class T>
+std::pair<std::vector<T>, std::vector<std::uint64_t>> initial_positions(chain_engine<T>& engine,
+                                                                        const target_info& info,
+                                                                        std::uint64_t seed) {
+  const chain_range range = engine.chains();
+  return draw_starting_points<T>(
+      info, range.size(), seed, range.first, [&](const std::vector<T>& x) { return engine.logdensity(x); }, "chain",
+      range.first);
 }
 
 template <class T>
@@ -222,6 +232,12 @@ template sample_result<float> run_sampler<float>(chain_engine<float>&, const tar
                                                  const std::atomic<bool>*, const progress_callback&, float*);
 template sample_result<double> run_sampler<double>(chain_engine<double>&, const target_info&, const sample_settings&,
                                                    const std::atomic<bool>*, const progress_callback&, double*);
+template std::pair<std::vector<float>, std::vector<std::uint64_t>> draw_starting_points<float>(
+    const target_info&, std::size_t, std::uint64_t, std::uint64_t,
+    const std::function<std::vector<float>(const std::vector<float>&)>&, const std::string&, std::uint64_t);
+template std::pair<std::vector<double>, std::vector<std::uint64_t>> draw_starting_points<double>(
+    const target_info&, std::size_t, std::uint64_t, std::uint64_t,
+    const std::function<std::vector<double>(const std::vector<double>&)>&, const std::string&, std::uint64_t);
 template std::pair<std::vector<float>, std::vector<std::uint64_t>> initial_positions<float>(
     chain_engine<float>&, const target_info&, std::uint64_t);
 template std::pair<std::vector<double>, std::vector<std::uint64_t>> initial_positions<double>(

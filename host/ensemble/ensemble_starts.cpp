@@ -4,41 +4,16 @@
 #include "manychains/ensemble/ensemble.hpp"
 #include "manychains/error.hpp"
 #include "manychains/random_variates.hpp"
+#include "manychains/sampler.hpp"
 
 namespace manychains {
 
 template <class T>
 std::vector<T> ensemble_starts(const target_info& info, std::size_t count, std::uint64_t seed,
                                const std::function<std::vector<T>(const std::vector<T>&)>& logdensity) {
-  const std::size_t d = info.dim;
+  // Starting points read subsequences 2^63 + g, apart from the moves' streams g.
   constexpr std::uint64_t start_streams = std::uint64_t(1) << 63;
-  std::vector<T> x(count * d);
-  std::vector<std::uint64_t> blocks(count, 0);
-  std::vector<std::size_t> pending(count);
-  for (std::size_t g = 0; g < count; ++g) pending[g] = g;
-  for (int attempt = 0; attempt < 100 && !pending.empty(); ++attempt) {
-    for (std::size_t g : pending) {
-      philox_stream s{seed, start_streams + g, blocks[g]};
-      words4 w{};
-      for (std::size_t j = 0; j < d; ++j) {
-        if (j % 4 == 0) w = s.next4();
-        const std::uint32_t word = j % 4 == 0 ? w.x : j % 4 == 1 ? w.y : j % 4 == 2 ? w.z : w.w;
-        const double u = 2.0 * uniform_open01<double>(word) - 1.0;
-        x[g * d + j] = static_cast<T>(info.init_center[j] + info.init_radius[j] * u);
-      }
-      blocks[g] = s.block;
-    }
-    const std::vector<T> lp = logdensity(x);
-    std::vector<std::size_t> still;
-    for (std::size_t g : pending)
-      if (!std::isfinite(static_cast<double>(lp[g]))) still.push_back(g);
-    pending.swap(still);
-  }
-  if (!pending.empty())
-    throw input_error("no finite log-density at 100 random starting points for walker " +
-                      std::to_string(pending.front()) + " (and " + std::to_string(pending.size() - 1) +
-                      " more) of target " + info.spec);
-  return x;
+  return draw_starting_points<T>(info, count, seed, start_streams, logdensity, "walker", 0).first;
 }
 
 template std::vector<float> ensemble_starts<float>(const target_info&, std::size_t, std::uint64_t,

@@ -66,6 +66,16 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
                              const std::atomic<bool>* stop = nullptr, const progress_callback& progress = {},
                              T* draws_storage = nullptr);
 
+/// Starting points for `count` chains, walkers or particles: point i is center + radius ∘ U(-1, 1)
+/// drawn from stream (seed, first_stream + i), redrawn (up to 100 times) where `logdensity` is not
+/// finite; an error names the point as `noun` first_label + i. Returns the points (count × dim) and
+/// each stream's position in blocks.
+template <class T>
+std::pair<std::vector<T>, std::vector<std::uint64_t>> draw_starting_points(
+    const target_info& info, std::size_t count, std::uint64_t seed, std::uint64_t first_stream,
+    const std::function<std::vector<T>(const std::vector<T>&)>& logdensity, const std::string& noun,
+    std::uint64_t first_label);
+
 /// Starting points: center + radius ∘ U(-1, 1) from each chain's own stream, redrawn (up to 100
 /// times) where the log-density is not finite. Returns positions and each chain's stream position.
 template <class T>
