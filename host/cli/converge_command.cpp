@@ -198,12 +198,8 @@ void register_converge(CLI::App& app) {
                   "Half-width of the start box, one value or one per dimension (default: the target's)")
       ->delimiter(',');
   cmd->add_option("--seed", o->seed, "Random seed (default: drawn at random and recorded in the JSON)");
-  cmd->add_option("--device", o->device, "auto, cpu or cuda")
-      ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
-      ->capture_default_str();
-  cmd->add_option("--precision", o->precision, "float or double")
-      ->check(CLI::IsMember({"float", "double"}))
-      ->capture_default_str();
+  add_device_option(cmd, o->device);
+  add_precision_option(cmd, o->precision);
   cmd->add_option("--out", o->out, "Write the curve, meeting times and settings to this JSON file");
   cmd->add_flag("--quiet", o->quiet, "Print nothing but warnings");
   cmd->callback([o] {

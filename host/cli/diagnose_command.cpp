@@ -74,7 +74,7 @@ void register_diagnose(CLI::App& app) {
                   "Also nested R-hat, chains [k*M, (k+1)*M) forming superchain k (K must divide the chains)")
       ->check(CLI::Range(std::size_t(2), std::size_t(1) << 31));
   cmd->add_option("--json", o->json_out, "Write {\"parameters\": [...]} to this file");
-  cmd->add_option("--device", o->device, "auto, cpu or cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}))->capture_default_str();
+  add_device_option(cmd, o->device);
   cmd->add_flag("--quiet", o->quiet, "No table");
   cmd->callback([o] { run_diagnose(*o); });
 }

@@ -221,8 +221,8 @@ void register_em(CLI::App& app) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   cmd->add_option("--seed", o->seed, "Seed of the initialisation")->capture_default_str();
-  cmd->add_option("--device", o->device, "auto, cpu or cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}))->capture_default_str();
-  cmd->add_option("--precision", o->precision, "float or double")->check(CLI::IsMember({"float", "double"}))->capture_default_str();
+  add_device_option(cmd, o->device);
+  add_precision_option(cmd, o->precision);
   cmd->add_option("--out", o->out, "Output folder")->capture_default_str();
   cmd->add_flag("--responsibilities", o->responsibilities, "Also write DIR/responsibilities.npy (n, K)");
   cmd->add_flag("--quiet", o->quiet, "No summary or progress lines");

@@ -262,12 +262,8 @@ void register_ensemble(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--a", o->a, "Stretch scale a > 1 (z from 1/sqrt(z) on [1/a, a])")->capture_default_str();
   cmd->add_option("--seed", o->seed, "Random seed (default: drawn at random and recorded in run.json)");
-  cmd->add_option("--device", o->device, "auto, cpu or cuda")
-      ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
-      ->capture_default_str();
-  cmd->add_option("--precision", o->precision, "float or double")
-      ->check(CLI::IsMember({"float", "double"}))
-      ->capture_default_str();
+  add_device_option(cmd, o->device);
+  add_precision_option(cmd, o->precision);
   cmd->add_option("--out", o->out, "Output folder for particles.npy, draws.npy and run.json")->capture_default_str();
   cmd->add_flag("--quiet", o->quiet, "No table or progress bar");
   cmd->callback([o] {

@@ -116,8 +116,8 @@ void register_sample(CLI::App& app) {
                   "Record the marginal TV distance to stationarity every N steps (default: 20 points "
                   "over the run; 0: off)");
   cmd->add_option("--seed", o->seed, "Random seed (default: drawn at random and recorded in run.json)");
-  cmd->add_option("--device", o->device, "auto, cpu or cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}))->capture_default_str();
-  cmd->add_option("--precision", o->precision, "float or double")->check(CLI::IsMember({"float", "double"}))->capture_default_str();
+  add_device_option(cmd, o->device);
+  add_precision_option(cmd, o->precision);
   cmd->add_option("--out", o->out, "Output folder for draws.npy and run.json")->capture_default_str();
   cmd->add_flag("--quiet", o->quiet, "No table or progress bar");
   cmd->callback([o] {
