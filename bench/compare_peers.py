@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """MALA throughput and ESS/s of manychains against peers, same target, same step count, one script.
 
-Peers (each skipped, and said so, when not installed): a vectorised NumPy MALA, BlackJAX MALA
-vmapped over chains on JAX, and NumPyro HMC with one leapfrog step (which is MALA) vectorised over
-chains. All run `warmup` steps then `draws` steps at the same fixed step size on the same target,
+Peers (each skipped, and said so, when not installed): a vectorised NumPy MALA, the same in
+PyTorch (on the GPU when there is one), BlackJAX MALA vmapped over chains on JAX, and NumPyro HMC
+with one leapfrog step (which is MALA) vectorised over chains. Every sampler runs in the same
+`--precision` (JAX with x64 enabled for double; its default is float32). All run `warmup` steps then `draws` steps at the same fixed step size on the same target,
 from the same N(0, I) start; ESS is ArviZ's bulk ESS of the slowest coordinate on the kept draws.
 Timings exclude JIT compilation (reported apart). Usage:
 
@@ -22,19 +23,20 @@ def gaussian_logp_grad(x, rho, d):
     return 0.5 * (g * x).sum(-1), g
 
 
-def numpy_mala(chains, dim, rho, eps, steps, seed):
+def numpy_mala(chains, dim, rho, eps, steps, seed, dtype):
     rng = np.random.default_rng(seed)
-    x = rng.standard_normal((chains, dim))
-    lp, g = gaussian_logp_grad(x, rho, dim)
-    out = np.empty((steps, chains, dim))
+    x = rng.standard_normal((chains, dim), dtype=dtype)
+    eps = dtype(eps)
+    lp, g = gaussian_logp_grad(x, dtype(rho), dim)
+    out = np.empty((steps, chains, dim), dtype=dtype)
     t0 = time.perf_counter()
     for t in range(steps):
-        z = rng.standard_normal((chains, dim))
+        z = rng.standard_normal((chains, dim), dtype=dtype)
         y = x + 0.5 * eps**2 * g + eps * z
         lpy, gy = gaussian_logp_grad(y, rho, dim)
         rev = x - y - 0.5 * eps**2 * gy
         log_a = lpy - lp - 0.5 * (rev**2).sum(-1) / eps**2 + 0.5 * (z**2).sum(-1)
-        acc = np.log(rng.random(chains)) < log_a
+        acc = np.log(rng.random(chains, dtype=dtype)) < log_a
         x = np.where(acc[:, None], y, x)
         lp = np.where(acc, lpy, lp)
         g = np.where(acc[:, None], gy, g)
@@ -42,14 +44,14 @@ def numpy_mala(chains, dim, rho, eps, steps, seed):
     return time.perf_counter() - t0, 0.0, out.transpose(1, 0, 2)
 
 
-def blackjax_mala(chains, dim, rho, eps, steps, seed):
+def blackjax_mala(chains, dim, rho, eps, steps, seed, dtype):
     import jax, jax.numpy as jnp, blackjax
     c = rho / (1 - rho + dim * rho)
     logdensity = lambda x: -0.5 * (x @ x - c * x.sum() ** 2) / (1 - rho)
     # BlackJAX's step_size τ proposes x + τ ∇ + sqrt(2τ) z: our ε corresponds to τ = ε²/2.
     mala = blackjax.mala(logdensity, eps**2 / 2)
     key = jax.random.PRNGKey(seed)
-    x0 = jax.random.normal(key, (chains, dim))
+    x0 = jax.random.normal(key, (chains, dim), dtype=dtype)
     states = jax.vmap(mala.init)(x0)
 
     @jax.jit
@@ -65,7 +67,7 @@ def blackjax_mala(chains, dim, rho, eps, steps, seed):
     return t, compile_and_run - t, np.asarray(pos).transpose(1, 0, 2)
 
 
-def numpyro_hmc1(chains, dim, rho, eps, steps, seed):
+def numpyro_hmc1(chains, dim, rho, eps, steps, seed, dtype):
     import jax, jax.numpy as jnp
     from numpyro.infer import HMC, MCMC
     c = rho / (1 - rho + dim * rho)
@@ -74,10 +76,45 @@ def numpyro_hmc1(chains, dim, rho, eps, steps, seed):
                  adapt_mass_matrix=False)
     mcmc = MCMC(kernel, num_warmup=0, num_samples=steps, num_chains=chains, chain_method="vectorized",
                 progress_bar=False)
-    x0 = np.random.default_rng(seed).standard_normal((chains, dim))
+    x0 = np.random.default_rng(seed).standard_normal((chains, dim)).astype(dtype)
     t0 = time.perf_counter(); mcmc.run(jax.random.PRNGKey(seed), init_params=jnp.asarray(x0)); first = time.perf_counter() - t0
     t0 = time.perf_counter(); mcmc.run(jax.random.PRNGKey(seed + 1), init_params=jnp.asarray(x0)); t = time.perf_counter() - t0
     return t, first - t, np.asarray(mcmc.get_samples(group_by_chain=True))
+
+
+def torch_mala(chains, dim, rho, eps, steps, seed, dtype):
+    import torch
+    dev = "cuda" if torch.cuda.is_available() else "cpu"
+    tdt = torch.float64 if dtype == np.float64 else torch.float32
+    gen = torch.Generator(device=dev).manual_seed(seed)
+    c = rho / (1 - rho + dim * rho)
+
+    def logp_grad(x):
+        g = -(x - c * x.sum(-1, keepdim=True)) / (1 - rho)
+        return 0.5 * (g * x).sum(-1), g
+
+    def run():
+        x = torch.randn(chains, dim, generator=gen, device=dev, dtype=tdt)
+        lp, g = logp_grad(x)
+        out = torch.empty(steps, chains, dim, device=dev, dtype=tdt)
+        for t in range(steps):
+            z = torch.randn(chains, dim, generator=gen, device=dev, dtype=tdt)
+            y = x + 0.5 * eps**2 * g + eps * z
+            lpy, gy = logp_grad(y)
+            rev = x - y - 0.5 * eps**2 * gy
+            log_a = lpy - lp - 0.5 * (rev**2).sum(-1) / eps**2 + 0.5 * (z**2).sum(-1)
+            acc = torch.log(torch.rand(chains, generator=gen, device=dev, dtype=tdt)) < log_a
+            x = torch.where(acc[:, None], y, x)
+            lp = torch.where(acc, lpy, lp)
+            g = torch.where(acc[:, None], gy, g)
+            out[t] = x
+        if dev == "cuda":
+            torch.cuda.synchronize()
+        return out
+
+    run()  # warm-up (CUDA context, allocator)
+    t0 = time.perf_counter(); out = run(); t = time.perf_counter() - t0
+    return t, 0.0, out.permute(1, 0, 2).cpu().numpy()
 
 
 def manychains_mala(binary, chains, dim, rho, eps, steps, seed, device, precision):
@@ -106,24 +143,37 @@ def main():
     ap.add_argument("--rho", type=float, default=0.0)
     ap.add_argument("--steps", type=int, default=400)
     ap.add_argument("--device", default="cpu")
-    ap.add_argument("--precision", default="double")
+    ap.add_argument("--precision", default="double", choices=["float", "double"],
+                    help="of every sampler: manychains, NumPy, PyTorch, and JAX (x64 enabled for double)")
     ap.add_argument("--json", default=None)
     a = ap.parse_args()
+    dtype = np.float64 if a.precision == "double" else np.float32
+    try:
+        import jax
+        jax.config.update("jax_enable_x64", a.precision == "double")
+        jax_device = jax.default_backend()
+    except ImportError:
+        jax_device = "-"
     eps = 1.3 * a.dim ** (-1 / 6) * (0.3 if a.rho > 0 else 1.0)  # near MALA's optimal scaling on N(0, I)
     burn = a.steps // 4
     rows = []
     t, _, draws, dev = manychains_mala(a.manychains, a.chains, a.dim, a.rho, eps, a.steps, 1, a.device, a.precision)
     rows.append(("manychains", dev, t, 0.0, draws))
-    for name, fn in [("numpy (vectorised)", numpy_mala), ("blackjax mala (vmap, jit)", blackjax_mala),
-                     ("numpyro HMC L=1 (vectorized)", numpyro_hmc1)]:
+    for name, fn, dev in [("numpy (vectorised)", numpy_mala, "cpu"),
+                          ("pytorch (vectorised)", torch_mala, "torch"),
+                          ("blackjax mala (vmap, jit)", blackjax_mala, jax_device),
+                          ("numpyro HMC L=1 (vectorized)", numpyro_hmc1, jax_device)]:
         try:
-            t, compile_s, draws = fn(a.chains, a.dim, a.rho, eps, a.steps, 1)
-            rows.append((name, "cpu", t, compile_s, draws))
+            t, compile_s, draws = fn(a.chains, a.dim, a.rho, eps, a.steps, 1, dtype)
+            if dev == "torch":
+                import torch
+                dev = "cuda" if torch.cuda.is_available() else "cpu"
+            rows.append((name, dev, t, compile_s, draws))
         except ImportError as e:
             print(f"# {name}: skipped ({e})", file=sys.stderr)
     base = rows[0]
     steps = a.chains * a.steps
-    print(f"# MALA, gaussian dim={a.dim} rho={a.rho}, {a.chains} chains x {a.steps} steps, eps={eps:.3f}")
+    print(f"# MALA, gaussian dim={a.dim} rho={a.rho}, {a.chains} chains x {a.steps} steps, eps={eps:.3f}, {a.precision}")
     print(f"{'sampler':32} {'device':22} {'seconds':>9} {'chain-steps/s':>14} {'min ESS/s':>10} {'mc speed-up':>11} {'mc ESS/s-up':>11} {'compile s':>9}")
     results = []
     base_ess_rate = min_bulk_ess(base[4], burn) / base[2]

@@ -3,9 +3,10 @@
 //
 //   log π(x) = -(|x| - r)² / (2 w²)
 //
-// A target is any trivially copyable struct with `dim()` and
-// `logdensity_grad(strided<const T> x, strided<T> grad)` returning log π(x) up to a constant.
-// Mark both MC_HD and the same functor also runs in a CUDA kernel.
+// A target is any trivially copyable struct with `dim()` and `logdensity_grad(x, grad)` returning
+// log π(x) up to a constant, where x and grad are views indexed by x[j] (`strided` on the GPU,
+// `contiguous` on the CPU; templating on both lets CPU loops vectorise). Mark both MC_HD and the
+// same functor also runs in a CUDA kernel.
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -19,8 +20,8 @@ struct donut {
 
   MC_HD std::size_t dim() const { return 2; }
 
-  template <class G>
-  MC_HD double logdensity_grad(manychains::strided<const double> x, G grad) const {
+  template <class X, class G>
+  MC_HD double logdensity_grad(X x, G grad) const {
     const double norm = std::sqrt(x[0] * x[0] + x[1] * x[1]);
     const double excess = norm - radius;
     const double d_norm = -excess / (width * width);  // d log π / d|x|

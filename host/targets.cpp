@@ -73,19 +73,19 @@ gaussian_target make_gaussian(const target_spec& spec) {
   if (dim == 1 && t.rho != 0) throw input_error("target 'gaussian': rho needs dim >= 2");
   t.params = mean;
   t.info.true_mean = mean;
+  Eigen::MatrixXd precision;
   if (cov.size() > 0) {
     Eigen::LLT<Eigen::MatrixXd> llt(cov);
     if (llt.info() != Eigen::Success)
       throw input_error("target 'gaussian': cov is not positive definite (Cholesky failed)");
     t.full_precision = true;
-    const Eigen::MatrixXd precision = llt.solve(Eigen::MatrixXd::Identity(dim, dim));
+    precision = llt.solve(Eigen::MatrixXd::Identity(dim, dim));
     for (std::size_t j = 0; j < dim; ++j) scale[j] = std::sqrt(cov(j, j));
-    t.params.insert(t.params.end(), scale.begin(), scale.end());
+  }
+  for (double s : scale) t.params.push_back(1.0 / s);
+  if (cov.size() > 0)
     for (std::size_t i = 0; i < dim; ++i)
       for (std::size_t j = 0; j < dim; ++j) t.params.push_back(precision(i, j));
-  } else {
-    t.params.insert(t.params.end(), scale.begin(), scale.end());
-  }
   t.info.true_sd = scale;
   t.info.gaussian_marginals = true;
   t.info.init_center = mean;

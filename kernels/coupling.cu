@@ -28,7 +28,7 @@ struct pair_state_ref {
     T* base = values + static_cast<std::size_t>(4 * chain) * dim * n + p;
     const std::size_t block = dim * n;
     return chain_slot<T>{{base, n}, {base + block, n}, {base + 2 * block, n}, {base + 3 * block, n},
-                         logp + chain * n + p};
+                         logp + chain * n + p, {nullptr, 0}};  // the coupled kernels keep no scratch
   }
 };
 

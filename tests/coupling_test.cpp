@@ -27,10 +27,10 @@ namespace {
 struct chain_buffers {
   std::size_t d;
   std::vector<double> data, logp;
-  chain_buffers(std::size_t n, std::size_t dim) : d(dim), data(4 * n * dim), logp(n) {}
+  chain_buffers(std::size_t n, std::size_t dim) : d(dim), data(5 * n * dim), logp(n) {}
   chain_slot<double> slot(std::size_t c) {
-    double* b = data.data() + 4 * d * c;
-    return {{b, 1}, {b + d, 1}, {b + 2 * d, 1}, {b + 3 * d, 1}, &logp[c]};
+    double* b = data.data() + 5 * d * c;
+    return {{b, 1}, {b + d, 1}, {b + 2 * d, 1}, {b + 3 * d, 1}, &logp[c], {b + 4 * d, 1}};
   }
 };
 

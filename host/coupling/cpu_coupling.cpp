@@ -34,10 +34,11 @@ struct cpu_pairs_runner {
     const long long n = static_cast<long long>(s.pairs);
 #pragma omp parallel
     {
-      std::vector<T> buffer(8 * d), logp(2);  // x, grad, proposal, proposal_grad for each chain
+      // x, grad, proposal, proposal_grad for each chain (the coupled kernels keep no scratch)
+      std::vector<T> buffer(8 * d), logp(2);
       const auto slot = [&](std::size_t chain) {
         T* b = buffer.data() + 4 * d * chain;
-        return chain_slot<T>{{b, 1}, {b + d, 1}, {b + 2 * d, 1}, {b + 3 * d, 1}, &logp[chain]};
+        return chain_slot<T>{{b, 1}, {b + d, 1}, {b + 2 * d, 1}, {b + 3 * d, 1}, &logp[chain], {nullptr, 0}};
       };
       const chain_slot<T> x = slot(0), y = slot(1);
 #pragma omp for schedule(dynamic, 16)

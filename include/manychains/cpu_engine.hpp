@@ -1,6 +1,7 @@
 /// \file cpu_engine.hpp
 /// The CPU backend for pointwise targets, as a template so that user targets (any functor with
-/// `dim()` and `logdensity_grad(strided<const T> x, strided<T> grad)`) get an engine too.
+/// `dim()` and `logdensity_grad(x, grad)` over `strided` views, or templated over the view type
+/// for loops that vectorise on the CPU) get an engine too.
 /// Chains are stored chain-major; OpenMP splits chains over threads, and each chain's steps
 /// depend only on its own stream, so results do not depend on the thread count.
 #pragma once
@@ -8,6 +9,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "manychains/buffered_stream.hpp"
 #include "manychains/engine.hpp"
 #include "manychains/error.hpp"
 
@@ -27,9 +29,9 @@ struct cpu_chain_store {
     grad = proposal = proposal_grad = scratch = x;
     logp.assign(chains, T(0));
   }
-  chain_slot<T> slot(std::size_t c) {
-    return chain_slot<T>{{&x[c * dim], 1}, {&grad[c * dim], 1}, {&proposal[c * dim], 1},
-                         {&proposal_grad[c * dim], 1}, &logp[c], {&scratch[c * dim], 1}};
+  chain_slot<T, contiguous> slot(std::size_t c) {
+    return {{&x[c * dim]}, {&grad[c * dim]}, {&proposal[c * dim]}, {&proposal_grad[c * dim]}, &logp[c],
+            {&scratch[c * dim]}};
   }
   void record(const segment_request<T>& request, std::size_t c, std::size_t draw) const {
     T* out = request.draws + (c * request.draws_per_chain + request.first_draw + draw) * dim;
@@ -67,8 +69,8 @@ class cpu_pointwise_engine final : public chain_engine<T> {
     std::vector<T> lp(n), grad(positions.size());
 #pragma omp parallel for schedule(static)
     for (std::size_t c = 0; c < n; ++c)
-      lp[c] = ref_.logdensity_grad(strided<const T>{&positions[c * store_.dim], 1},
-                                   strided<T>{&grad[c * store_.dim], 1});
+      lp[c] = ref_.logdensity_grad(contiguous<const T>{&positions[c * store_.dim]},
+                                   contiguous<T>{&grad[c * store_.dim]});
     return lp;
   }
 
@@ -77,7 +79,7 @@ class cpu_pointwise_engine final : public chain_engine<T> {
     store_.set_streams(seed_, range_, blocks);
 #pragma omp parallel for schedule(static)
     for (std::size_t c = 0; c < store_.n_chains; ++c) {
-      const chain_slot<T> s = store_.slot(c);
+      const auto s = store_.slot(c);
       *s.logp = ref_.logdensity_grad(as_const(s.x), s.grad);
     }
   }
@@ -88,19 +90,25 @@ class cpu_pointwise_engine final : public chain_engine<T> {
                           std::vector<std::uint64_t>(n, 0)};
     // Threads only where there is enough work to pay for waking them (results do not depend on it).
     const bool parallel = n * request.steps * store_.dim >= 4096;
-#pragma omp parallel for schedule(static) if (parallel)
-    for (std::size_t c = 0; c < n; ++c) {
-      const chain_slot<T> s = store_.slot(c);
-      philox_stream stream = store_.streams[c];
-      for (std::size_t step = 0; step < request.steps; ++step) {
-        const step_info<T> info = langevin_step(ref_, s, preconditioner_of(request), request.step_size,
-                                                request.kind, stream);
-        result.accept_prob[c] += info.accept_prob;
-        result.accepted[c] += info.accepted;
-        result.divergent[c] += info.divergent;
-        if (request.draws && (step + 1) % request.thin == 0) store_.record(request, c, (step + 1) / request.thin - 1);
+    const std::uint64_t blocks = request.steps * blocks_per_step(store_.dim, request.kind);
+#pragma omp parallel if (parallel)
+    {
+      buffered_stream<T> stream;  // one per thread, reused chain after chain
+#pragma omp for schedule(static)
+      for (std::size_t c = 0; c < n; ++c) {
+        const auto s = store_.slot(c);
+        stream.attach(store_.streams[c], blocks);
+        for (std::size_t step = 0; step < request.steps; ++step) {
+          const step_info<T> info = langevin_step(ref_, s, preconditioner_of(request), request.step_size,
+                                                  request.kind, stream);
+          result.accept_prob[c] += info.accept_prob;
+          result.accepted[c] += info.accepted;
+          result.divergent[c] += info.divergent;
+          if (request.draws && (step + 1) % request.thin == 0)
+            store_.record(request, c, (step + 1) / request.thin - 1);
+        }
+        store_.streams[c] = stream.detach();
       }
-      store_.streams[c] = stream;
     }
     return result;
   }

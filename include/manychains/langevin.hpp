@@ -14,6 +14,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 
 #include "manychains/config.hpp"
 #include "manychains/random_variates.hpp"
@@ -23,12 +24,13 @@ namespace manychains {
 
 enum class sampler_kind { mala, ula };
 
-/// One chain's storage: current position, its gradient, the proposal and its gradient.
-template <class T>
+/// One chain's storage: current position, its gradient, the proposal and its gradient, as
+/// `strided` (GPU) or `contiguous` (CPU) views.
+template <class T, template <class> class View = strided>
 struct chain_slot {
-  strided<T> x, grad, proposal, proposal_grad;
-  T* logp;             ///< cached log-density at x
-  strided<T> scratch;  ///< the proposal's whitened increment; used by a dense preconditioner only
+  View<T> x, grad, proposal, proposal_grad;
+  T* logp;          ///< cached log-density at x
+  View<T> scratch;  ///< the proposal's whitened increment w (y = x + L w)
 };
 
 /// The proposal's covariance factor: M⁻¹ = L Lᵀ. Diagonal (L = diag(scale)) when `chol` is null,
@@ -47,75 +49,91 @@ struct step_info {
   bool divergent;
 };
 
-/// Draws the proposal y = x + L w, w = (ε²/2) Lᵀ ∇log π(x) + ε z, into slot.proposal; returns
-/// the forward log proposal density -|z|²/2 (up to a constant shared with the reverse move).
-template <class T, class Stream>
-MC_HD_INLINE T langevin_propose(const chain_slot<T>& slot, std::size_t dim, const preconditioner<T>& pre,
+/// Stream blocks one step reads: one per 4 dimensions, plus MALA's accept test.
+MC_HD_INLINE std::uint64_t blocks_per_step(std::size_t dim, sampler_kind kind) {
+  return (dim + 3) / 4 + (kind == sampler_kind::mala ? 1 : 0);
+}
+
+/// (Lᵀ v)_k for a dense (lower-triangular) L.
+template <class T, class V>
+MC_HD_INLINE T dense_transpose_times(const T* chol, V v, std::size_t dim, std::size_t k) {
+  T sum = 0;
+  for (std::size_t j = k; j < dim; ++j) sum += chol[j * dim + k] * v[j];
+  return sum;
+}
+
+// The diagonal and dense cases run as separate loops, so that the diagonal ones vectorise.
+
+/// Draws the proposal y = x + L w, w = (ε²/2) Lᵀ ∇log π(x) + ε z, into slot.proposal and keeps w
+/// in slot.scratch for the reverse move; returns the forward log proposal density −|z|²/2 (up to
+/// a constant shared with the reverse move).
+template <class T, template <class> class View, class Stream>
+MC_HD_INLINE T langevin_propose(const chain_slot<T, View>& slot, std::size_t dim, const preconditioner<T>& pre,
                                 T step_size, Stream& rng) {
   const T half_eps2 = T(0.5) * step_size * step_size;
-  T sum_z2 = 0;
-  T z[4];
-  for (std::size_t k = 0; k < dim; ++k) {
-    if (k % 4 == 0) normal4<T>(rng, z);
-    const T zk = z[k % 4];
-    sum_z2 += zk * zk;
-    if (!pre.chol) {
-      const T s = pre.scale[k];
-      slot.proposal[k] = slot.x[k] + half_eps2 * s * s * slot.grad[k] + step_size * s * zk;
-      continue;
-    }
-    T lt_grad = 0;  // (Lᵀ ∇)_k
-    for (std::size_t j = k; j < dim; ++j) lt_grad += pre.chol[j * dim + k] * slot.grad[j];
-    slot.scratch[k] = half_eps2 * lt_grad + step_size * zk;
+  if (!pre.chol) {
+    for (std::size_t k = 0; k < dim; ++k) slot.scratch[k] = half_eps2 * pre.scale[k] * slot.grad[k];
+  } else {
+    for (std::size_t k = 0; k < dim; ++k) slot.scratch[k] = half_eps2 * dense_transpose_times(pre.chol, slot.grad, dim, k);
   }
-  if (pre.chol)
+  T sum_z2 = 0;
+  for (std::size_t k0 = 0; k0 < dim; k0 += 4) {  // four normals per stream block
+    T z[4];
+    normal4<T>(rng, z);
+    const std::size_t used = dim - k0 < 4 ? dim - k0 : 4;
+    T block_z2 = 0;  // short sums, independent across blocks, keep the adds in flight together
+    for (std::size_t i = 0; i < used; ++i) {
+      block_z2 += z[i] * z[i];
+      slot.scratch[k0 + i] += step_size * z[i];
+    }
+    sum_z2 += block_z2;
+  }
+  if (!pre.chol) {
+    for (std::size_t i = 0; i < dim; ++i) slot.proposal[i] = slot.x[i] + pre.scale[i] * slot.scratch[i];
+  } else {
     for (std::size_t i = 0; i < dim; ++i) {
       T step = 0;
       for (std::size_t k = 0; k <= i; ++k) step += pre.chol[i * dim + k] * slot.scratch[k];
       slot.proposal[i] = slot.x[i] + step;
     }
+  }
   return T(-0.5) * sum_z2;
 }
 
-/// |z'|² of the reverse move x = y + (ε²/2) L Lᵀ ∇log π(y) + ε L z'; false when ∇log π(y) is
-/// not finite. Since x - y = -L w, z' = -(w + (ε²/2) Lᵀ ∇log π(y)) / ε needs no solve.
-template <class T>
-MC_HD_INLINE bool reverse_norm2(const chain_slot<T>& slot, std::size_t dim, const preconditioner<T>& pre,
-                                T step_size, T* out) {
-  using std::isfinite;
-  const T half_eps2 = T(0.5) * step_size * step_size;
+/// |z'|² of the reverse move x = y + (ε²/2) L Lᵀ ∇log π(y) + ε L z'. Since x − y = −L w,
+/// z' = −(w + (ε²/2) Lᵀ ∇log π(y)) / ε needs no solve. Not finite when ∇log π(y) is not.
+template <class T, template <class> class View>
+MC_HD_INLINE T reverse_norm2(const chain_slot<T, View>& slot, std::size_t dim, const preconditioner<T>& pre,
+                             T step_size) {
+  const T half_eps2 = T(0.5) * step_size * step_size, inv_eps = T(1) / step_size;
   T sum = 0;
-  for (std::size_t k = 0; k < dim; ++k) {
-    T r;
-    if (!pre.chol) {
-      const T gy = slot.proposal_grad[k];
-      if (!isfinite(gy)) return false;
-      const T s = pre.scale[k];
-      r = (slot.x[k] - slot.proposal[k] - half_eps2 * s * s * gy) / (step_size * s);
-    } else {
-      T lt_grad = 0;
-      for (std::size_t j = k; j < dim; ++j) lt_grad += pre.chol[j * dim + k] * slot.proposal_grad[j];
-      if (!isfinite(lt_grad)) return false;
-      r = (slot.scratch[k] + half_eps2 * lt_grad) / step_size;
+  if (!pre.chol) {
+    MC_SIMD_SUM(sum)
+    for (std::size_t k = 0; k < dim; ++k) {
+      const T r = (slot.scratch[k] + half_eps2 * pre.scale[k] * slot.proposal_grad[k]) * inv_eps;
+      sum += r * r;
     }
-    sum += r * r;
+  } else {
+    for (std::size_t k = 0; k < dim; ++k) {
+      const T r = (slot.scratch[k] + half_eps2 * dense_transpose_times(pre.chol, slot.proposal_grad, dim, k)) * inv_eps;
+      sum += r * r;
+    }
   }
-  *out = sum;
-  return true;
+  return sum;
 }
 
 /// Accepts or rejects the proposal whose log-density `proposal_logp` and gradient
 /// (slot.proposal_grad) have been evaluated.
-template <class T, class Stream>
-MC_HD_INLINE step_info<T> langevin_accept(const chain_slot<T>& slot, std::size_t dim,
+template <class T, template <class> class View, class Stream>
+MC_HD_INLINE step_info<T> langevin_accept(const chain_slot<T, View>& slot, std::size_t dim,
                                           const preconditioner<T>& pre, T step_size, T forward_logq,
                                           T proposal_logp, sampler_kind kind, Stream& rng) {
   using std::exp;
   using std::isfinite;
   using std::log;
   step_info<T> info{T(0), false, false};
-  T reverse_sq = 0;
-  const bool finite = isfinite(proposal_logp) && reverse_norm2(slot, dim, pre, step_size, &reverse_sq);
+  const T reverse_sq = reverse_norm2(slot, dim, pre, step_size);
+  const bool finite = isfinite(proposal_logp) && isfinite(reverse_sq);
   // MALA always reads its uniform, so the stream position never depends on the outcome.
   const T u = kind == sampler_kind::mala ? uniform_open01<T>(rng.next4().x) : T(0);
   if (!finite) {
@@ -136,14 +154,14 @@ MC_HD_INLINE step_info<T> langevin_accept(const chain_slot<T>& slot, std::size_t
 }
 
 /// Evaluates a pointwise target at the proposal, writing its gradient into slot.proposal_grad.
-template <class T, class Target>
-MC_HD_INLINE T evaluate_proposal(const Target& target, const chain_slot<T>& slot) {
+template <class T, template <class> class View, class Target>
+MC_HD_INLINE T evaluate_proposal(const Target& target, const chain_slot<T, View>& slot) {
   return target.logdensity_grad(as_const(slot.proposal), slot.proposal_grad);
 }
 
 /// One full Langevin step for a pointwise target: propose, evaluate, accept.
-template <class T, class Target, class Stream>
-MC_HD_INLINE step_info<T> langevin_step(const Target& target, const chain_slot<T>& slot,
+template <class T, template <class> class View, class Target, class Stream>
+MC_HD_INLINE step_info<T> langevin_step(const Target& target, const chain_slot<T, View>& slot,
                                         const preconditioner<T>& pre, T step_size, sampler_kind kind,
                                         Stream& rng) {
   const std::size_t dim = target.dim();
@@ -153,8 +171,8 @@ MC_HD_INLINE step_info<T> langevin_step(const Target& target, const chain_slot<T
 }
 
 /// The same step with a diagonal preconditioner given as its scale vector.
-template <class T, class Target, class Stream>
-MC_HD_INLINE step_info<T> langevin_step(const Target& target, const chain_slot<T>& slot, const T* scale,
+template <class T, template <class> class View, class Target, class Stream>
+MC_HD_INLINE step_info<T> langevin_step(const Target& target, const chain_slot<T, View>& slot, const T* scale,
                                         T step_size, sampler_kind kind, Stream& rng) {
   return langevin_step(target, slot, preconditioner<T>{scale, nullptr}, step_size, kind, rng);
 }

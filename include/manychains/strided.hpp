@@ -1,7 +1,8 @@
 /// \file strided.hpp
-/// A non-owning view of one chain's vector inside a larger array. The CPU backend stores chains
-/// chain-major (stride 1); the CUDA backend dimension-major (stride = chains), so neighbouring
-/// threads touch neighbouring addresses. Step functions and targets are written once over this view.
+/// Non-owning views of one chain's vector inside a larger array. The CUDA backend stores chains
+/// dimension-major (`strided`, stride = chains), so neighbouring threads touch neighbouring
+/// addresses; the CPU backend chain-major (`contiguous`), so a chain's loops vectorise. Step
+/// functions and targets are written once over either view.
 #pragma once
 
 #include <cstddef>
@@ -18,9 +19,23 @@ struct strided {
   MC_HD_INLINE T& operator[](std::size_t j) const { return data[j * stride]; }
 };
 
+/// Stride 1 known at compile time. Converts to `strided`, so a target written for `strided`
+/// alone still takes it.
+template <class T>
+struct contiguous {
+  T* data;
+
+  MC_HD_INLINE T& operator[](std::size_t j) const { return data[j]; }
+  MC_HD_INLINE operator strided<T>() const { return {data, 1}; }
+};
+
 template <class T>
 MC_HD_INLINE strided<const T> as_const(strided<T> v) {
   return strided<const T>{v.data, v.stride};
+}
+template <class T>
+MC_HD_INLINE contiguous<const T> as_const(contiguous<T> v) {
+  return contiguous<const T>{v.data};
 }
 
 }  // namespace manychains

@@ -33,7 +33,7 @@ struct gaussian_target {
   target_info info;
   double rho = 0;
   bool full_precision = false;
-  std::vector<double> params;  ///< mean, scale, [precision]
+  std::vector<double> params;  ///< mean, 1/scale, [precision]
   template <class T>
   gaussian_ref<T> ref(const T* p) const { return {info.dim, T(rho), full_precision, p}; }
 };

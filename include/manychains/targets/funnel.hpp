@@ -16,12 +16,13 @@ struct funnel_ref {
 
   MC_HD_INLINE std::size_t dim() const { return n; }
 
-  template <class G>
-  MC_HD T logdensity_grad(strided<const T> x, G grad) const {
+  template <class X, class G>
+  MC_HD T logdensity_grad(X x, G grad) const {
     using std::exp;
     const T v = x[0];
     const T inv_var = exp(-v);
     T sum_sq = 0;
+    MC_SIMD_SUM(sum_sq)
     for (std::size_t i = 1; i < n; ++i) {
       sum_sq += x[i] * x[i];
       grad[i] = -x[i] * inv_var;

@@ -11,8 +11,8 @@
 
 namespace manychains {
 
-/// Device-copyable view. Parameters lie in one array: mean (d), scale (d), then, for a full
-/// covariance, the precision matrix (d×d, row-major).
+/// Device-copyable view. Parameters lie in one array: mean (d), 1/scale (d, so that a step
+/// multiplies rather than divides), then, for a full covariance, the precision matrix (d×d, row-major).
 template <class T>
 struct gaussian_ref {
   std::size_t n;
@@ -22,10 +22,10 @@ struct gaussian_ref {
 
   MC_HD_INLINE std::size_t dim() const { return n; }
 
-  template <class G>
-  MC_HD T logdensity_grad(strided<const T> x, G grad) const {
+  template <class X, class G>
+  MC_HD T logdensity_grad(X x, G grad) const {
     const T* mean = params;
-    const T* scale = params + n;
+    const T* inv_scale = params + n;
     if (full_precision) {
       const T* precision = params + 2 * n;
       T quad = 0;
@@ -39,18 +39,20 @@ struct gaussian_ref {
     }
     // R⁻¹ = (I - c 11ᵀ) / (1-ρ), c = ρ / (1 - ρ + dρ); u = (x - mean) / scale.
     T sum_u = 0, sum_u2 = 0;
+    MC_SIMD_SUM(sum_u, sum_u2)
     for (std::size_t j = 0; j < n; ++j) {
-      const T u = (x[j] - mean[j]) / scale[j];
+      const T u = (x[j] - mean[j]) * inv_scale[j];
       sum_u += u;
       sum_u2 += u * u;
     }
-    const T one_minus_rho = T(1) - rho;
-    const T c = rho / (one_minus_rho + T(n) * rho);
+    const T inv_one_minus_rho = T(1) / (T(1) - rho);
+    const T c = rho / (T(1) - rho + T(n) * rho);
+    const T shift = c * sum_u;
     for (std::size_t j = 0; j < n; ++j) {
-      const T u = (x[j] - mean[j]) / scale[j];
-      grad[j] = -(u - c * sum_u) / (one_minus_rho * scale[j]);
+      const T u = (x[j] - mean[j]) * inv_scale[j];
+      grad[j] = -(u - shift) * (inv_scale[j] * inv_one_minus_rho);
     }
-    return T(-0.5) * (sum_u2 - c * sum_u * sum_u) / one_minus_rho;
+    return T(-0.5) * (sum_u2 - shift * sum_u) * inv_one_minus_rho;
   }
 };
 

@@ -21,8 +21,8 @@ struct mixture_ref {
 
   /// Log-sum-exp over components in one pass: the running maximum rescales what has been
   /// accumulated so far, so no per-component scratch is needed.
-  template <class G>
-  MC_HD T logdensity_grad(strided<const T> x, G grad) const {
+  template <class X, class G>
+  MC_HD T logdensity_grad(X x, G grad) const {
     using std::exp;
     using std::log;
     const T* log_w = params;
@@ -33,6 +33,7 @@ struct mixture_ref {
     for (std::size_t k = 0; k < components; ++k) {
       const T inv_s2 = T(1) / (scale[k] * scale[k]);
       T sq = 0;
+      MC_SIMD_SUM(sq)
       for (std::size_t j = 0; j < n; ++j) {
         const T d = x[j] - means[k * n + j];
         sq += d * d;

@@ -38,8 +38,8 @@ struct oring_ref {
 
   MC_HD_INLINE std::size_t dim() const { return 2; }
 
-  template <class G>
-  MC_HD T logdensity_grad(strided<const T> x, G grad) const {
+  template <class X, class G>
+  MC_HD T logdensity_grad(X x, G grad) const {
     using std::exp;
     const T alpha = x[0], beta = x[1];
     const T log_b = params[0];

@@ -17,8 +17,8 @@ struct rosenbrock_ref {
 
   MC_HD_INLINE std::size_t dim() const { return n; }
 
-  template <class G>
-  MC_HD T logdensity_grad(strided<const T> x, G grad) const {
+  template <class X, class G>
+  MC_HD T logdensity_grad(X x, G grad) const {
     T v = 0;
     for (std::size_t i = 0; i < n; ++i) grad[i] = T(0);
     for (std::size_t i = 0; i + 1 < n; ++i) {
