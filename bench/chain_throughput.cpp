@@ -100,6 +100,36 @@ void copy_bandwidth(benchmark::State& state) {
                                                  benchmark::Counter::kIsRate);
 }
 
+/// The CUDA engine's floors (kernels/hardware_floors.cu): the same draws in a kernel, and copy bandwidth.
+template <class T>
+void cuda_rng_floor_bench(benchmark::State& state) {
+  const std::size_t chains = static_cast<std::size_t>(state.range(0)), dim = static_cast<std::size_t>(state.range(1));
+  const std::size_t steps = 20;
+  try {
+    for (auto _ : state) state.SetIterationTime(double(chains) * steps / cuda_rng_floor<T>(chains, dim, steps));
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+    return;
+  }
+  state.counters["chain_steps/s"] = benchmark::Counter(double(chains) * steps * state.iterations(),
+                                                       benchmark::Counter::kIsRate);
+  state.SetLabel(std::string("CUDA RNG floor, ") + (sizeof(T) == 4 ? "float" : "double") + ", dim " + std::to_string(dim));
+}
+
+void cuda_copy_bandwidth_bench(benchmark::State& state) {
+  double bytes_per_s = 0;
+  try {
+    for (auto _ : state) {
+      bytes_per_s = cuda_copy_bandwidth();
+      state.SetIterationTime(1.0);
+    }
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+    return;
+  }
+  state.counters["bytes/s"] = bytes_per_s;
+}
+
 }  // namespace
 
 #define CHAIN_BENCH(name, T, spec, device, lo, hi)                                                   \
@@ -122,5 +152,8 @@ CHAIN_BENCH(cuda_gaussian_d100, double, "gaussian:dim=100", device_choice::cuda,
 CHAIN_BENCH(cuda_oring, double, "oring", device_choice::cuda, 1024, 65536);
 BENCHMARK(rng_floor)->Args({4096, 10})->Args({4096, 100})->Args({1024, 1000})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(copy_bandwidth)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(cuda_rng_floor_bench<float>)->Args({65536, 100})->Args({16384, 100})->Unit(benchmark::kMillisecond)->UseManualTime();
+BENCHMARK(cuda_rng_floor_bench<double>)->Args({65536, 100})->Unit(benchmark::kMillisecond)->UseManualTime();
+BENCHMARK(cuda_copy_bandwidth_bench)->Iterations(3)->UseManualTime();
 
 BENCHMARK_MAIN();

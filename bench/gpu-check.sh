@@ -36,8 +36,9 @@ log "## throughput (chain-steps/s)"
 build/gpu/bench/chain_throughput --benchmark_counters_tabular=true --benchmark_filter='cuda|rng_floor' 2>&1 | tail -30 | tee -a "$report"
 
 log "## peers (same target, same steps)"
-for chains in 4096 65536; do
-  python3 bench/compare_peers.py --manychains build/gpu/manychains --device cuda --precision float \
-    --chains $chains --dim 100 --steps 400 2>&1 | tee -a "$report"
+for run in "float 4096" "float 65536" "double 65536"; do
+  set -- $run
+  python3 bench/compare_peers.py --manychains build/gpu/manychains --device cuda --precision "$1" \
+    --chains "$2" --dim 100 --steps 400 2>&1 | grep -v '^warning' | tee -a "$report"
 done
 echo "report: $report"

@@ -76,8 +76,9 @@ TEST(UniformOpen01, FloatNeverReachesZeroOrOne) {
 }
 
 template <class T>
-void expect_buffered_equals_plain(std::uint64_t expected_blocks, std::size_t normal_blocks, std::size_t word_blocks) {
-  philox_stream plain{99, 12345, 17};
+void expect_buffered_equals_plain(std::uint64_t expected_blocks, std::size_t normal_blocks, std::size_t word_blocks,
+                                  std::uint64_t first_block = 17) {
+  philox_stream plain{99, 12345, first_block};
   buffered_stream<T> buffered;
   buffered.attach(plain, expected_blocks);
   for (std::size_t round = 0; round < 3; ++round) {
@@ -105,4 +106,5 @@ TEST(BufferedStream, DrawsTheSameBitsAndEndsAtTheSamePosition) {
   expect_buffered_equals_plain<double>(10, 300, 2);       // budget too small: refills one by one
   expect_buffered_equals_plain<double>(100000, 300, 2);   // budget too large: stops early, position exact
   expect_buffered_equals_plain<float>(3 * 903, 900, 3);   // several full refills
+  expect_buffered_equals_plain<double>(300, 50, 0, 0xFFFFFFF5ull);  // the block counter's low word wraps
 }

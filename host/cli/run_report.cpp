@@ -64,14 +64,28 @@ void print_warnings(std::ostream& os, const sample_result<T>& r, const std::vect
     os << fmt::format("warning: {} proposals after warm-up had a non-finite log-density or gradient (divergences); "
                       "they were rejected, but a smaller step size may be needed\n",
                       r.divergences);
+  // One line per check, naming the worst parameter, however many parameters fail it.
+  const parameter_summary *worst_rhat = nullptr, *worst_ess = nullptr;
+  std::size_t high_rhat = 0, low_ess = 0;
   for (const auto& row : rows) {
-    if (row.rhat && *row.rhat > 1.01)
-      os << fmt::format("warning: R-hat of {} is {:.3f} > 1.01: the chains have not mixed; run longer warm-up\n",
-                        row.name, *row.rhat);
-    if (row.ess_bulk && *row.ess_bulk < 400)
-      os << fmt::format("warning: bulk ESS of {} is {:.0f} < 400: estimates of its mean and quantiles are unreliable\n",
-                        row.name, *row.ess_bulk);
+    if (row.rhat && *row.rhat > 1.01) {
+      ++high_rhat;
+      if (!worst_rhat || *row.rhat > *worst_rhat->rhat) worst_rhat = &row;
+    }
+    if (row.ess_bulk && *row.ess_bulk < 400) {
+      ++low_ess;
+      if (!worst_ess || *row.ess_bulk < *worst_ess->ess_bulk) worst_ess = &row;
+    }
   }
+  const auto others = [](std::size_t count) {
+    return count > 1 ? fmt::format(" (and {} more parameters)", count - 1) : std::string();
+  };
+  if (worst_rhat)
+    os << fmt::format("warning: R-hat of {} is {:.3f} > 1.01{}: the chains have not mixed; run longer warm-up\n",
+                      worst_rhat->name, *worst_rhat->rhat, others(high_rhat));
+  if (worst_ess)
+    os << fmt::format("warning: bulk ESS of {} is {:.0f} < 400{}: estimates of its mean and quantiles are unreliable\n",
+                      worst_ess->name, *worst_ess->ess_bulk, others(low_ess));
 }
 
 #define MANYCHAINS_INSTANTIATE(T)                                                                            \

@@ -14,9 +14,10 @@
 namespace manychains {
 
 /// The words and the Box-Muller normals (as `normal4` makes them) of blocks
-/// [stream.block, stream.block + n) of `stream`.
+/// [stream.block, stream.block + n) of `stream`, by columns: word k of block i goes to
+/// words[k·stride + i], normal k to normals[k·stride + i].
 template <class T>
-void draw_blocks(const philox_stream& stream, std::size_t n, words4* words, T* normals);
+void draw_blocks(const philox_stream& stream, std::size_t n, std::size_t stride, std::uint32_t* words, T* normals);
 
 template <class T>
 class buffered_stream {
@@ -40,18 +41,19 @@ class buffered_stream {
 
   words4 next4() {
     if (read_ == filled_) refill();
-    return words_[read_++];
+    const std::size_t i = read_++;
+    return {words_[0][i], words_[1][i], words_[2][i], words_[3][i]};
   }
   void normal4(T out[4]) {
     if (read_ == filled_) refill();
-    for (int k = 0; k < 4; ++k) out[k] = normals_[4 * read_ + k];
+    for (int k = 0; k < 4; ++k) out[k] = normals_[k][read_];
     ++read_;
   }
 
  private:
   void refill() {
     const std::uint64_t want = budget_ < capacity ? (budget_ > 0 ? budget_ : 1) : capacity;
-    draw_blocks<T>(source_, static_cast<std::size_t>(want), words_, normals_);
+    draw_blocks<T>(source_, static_cast<std::size_t>(want), capacity, words_[0], normals_[0]);
     source_.block += want;
     budget_ -= budget_ < want ? budget_ : want;
     read_ = 0;
@@ -61,8 +63,8 @@ class buffered_stream {
   philox_stream source_{};
   std::uint64_t budget_ = 0;
   std::size_t read_ = 0, filled_ = 0;
-  words4 words_[capacity];
-  T normals_[4 * capacity];
+  std::uint32_t words_[4][capacity];  // by columns, so that drawing them vectorises
+  T normals_[4][capacity];
 };
 
 /// `normal4` for a buffered stream (found by argument-dependent lookup from the step code).

@@ -24,4 +24,13 @@ template <class T>
 std::unique_ptr<chain_engine<T>> make_engine(device_choice choice, const any_target& target, chain_range chains,
                                              std::uint64_t seed);
 
+/// The CUDA engine's RNG-bound floor: chain-steps per second of a kernel that draws only what
+/// `steps` MALA steps in `dim` dimensions draw (the normals and the accept uniform), one thread per
+/// chain as in the engine. Throws device_error when CUDA cannot be used.
+template <class T>
+double cuda_rng_floor(std::size_t chains, std::size_t dim, std::size_t steps);
+
+/// Bytes per second (read + written) of a 1 GiB device-to-device copy: the memory-bound floor.
+double cuda_copy_bandwidth();
+
 }  // namespace manychains
