@@ -8,7 +8,9 @@
 
 #include <cstring>
 
+#include "manychains/buffered_stream.hpp"
 #include "manychains/devices.hpp"
+#include "manychains/langevin.hpp"
 #include "manychains/random_variates.hpp"
 #include "manychains/sampler.hpp"
 
@@ -66,18 +68,22 @@ void rng_floor(benchmark::State& state) {
   const std::size_t steps = 20;
   std::vector<double> sink(chains, 0.0);
   for (auto _ : state) {
-#pragma omp parallel for schedule(static)
-    for (std::size_t c = 0; c < chains; ++c) {
-      philox_stream s{1, c, 0};
-      double acc = 0, z[4];
-      for (std::size_t t = 0; t < steps; ++t) {
-        for (std::size_t j = 0; j < dim; j += 4) {
-          normal4<double>(s, z);
-          acc += z[0] + z[1] + z[2] + z[3];
+#pragma omp parallel
+    {
+      buffered_stream<double> s;  // as the CPU engine reads its streams
+#pragma omp for schedule(static)
+      for (std::size_t c = 0; c < chains; ++c) {
+        s.attach(philox_stream{1, c, 0}, steps * blocks_per_step(dim, sampler_kind::mala));
+        double acc = 0, z[4];
+        for (std::size_t t = 0; t < steps; ++t) {
+          for (std::size_t j = 0; j < dim; j += 4) {
+            normal4<double>(s, z);
+            acc += z[0] + z[1] + z[2] + z[3];
+          }
+          acc += uniform_open01<double>(s.next4().x);
         }
-        acc += uniform_open01<double>(s.next4().x);
+        sink[c] = acc;
       }
-      sink[c] = acc;
     }
     benchmark::DoNotOptimize(sink.data());
   }
