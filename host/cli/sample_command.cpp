@@ -58,8 +58,8 @@ void run_sample(const sample_options& o, const any_target& target) {
   check_memory(o, info.dim, sizeof(T));
   auto engine = make_engine<T>(parse_device(o.device), target, chain_range{0, o.settings.chains}, o.settings.seed);
   ensure_directory(o.out);
+  install_interrupt_handler();  // before the draws file exists, so that Ctrl-C never leaves it half made
   npy_mapped_file<T> draws_file(o.out + "/draws.npy", {o.settings.chains, o.settings.draws / o.settings.thin, info.dim});
-  install_interrupt_handler();
   tv_recorder tv(info, o.settings.warmup);
   sample_settings settings = o.settings;
   settings.observe_every = o.tv_every.value_or(std::max<std::size_t>(1, (settings.warmup + settings.draws) / 20));

@@ -49,7 +49,11 @@ npy_mapped_file<T>::npy_mapped_file(std::string path, std::vector<std::size_t> s
     ::unlink(tmp_.c_str());
     fail("size", path_);
   }
-  map_ = ::mmap(nullptr, map_bytes_, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
+  // Mapping the pages in one call costs far less than one fault per page while sampling; a file
+  // too large for memory is left to fault in (and out) as it is written.
+  const double ram = double(::sysconf(_SC_PHYS_PAGES)) * double(::sysconf(_SC_PAGE_SIZE));
+  const int populate = double(map_bytes_) < 0.25 * ram ? MAP_POPULATE : 0;
+  map_ = ::mmap(nullptr, map_bytes_, PROT_READ | PROT_WRITE, MAP_SHARED | populate, fd_, 0);
   if (map_ == MAP_FAILED) {
     map_ = nullptr;
     ::close(fd_);
