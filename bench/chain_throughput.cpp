@@ -149,6 +149,7 @@ CHAIN_BENCH(cpu_gaussian_rho_d100, double, "gaussian:dim=100,rho=0.9", device_ch
 CHAIN_BENCH(cpu_funnel_d10, double, "funnel:dim=10", device_choice::cpu, 64, 4096);
 CHAIN_BENCH(cpu_oring, double, "oring", device_choice::cpu, 64, 4096);
 CHAIN_BENCH(cpu_gaussian_d100_float, float, "gaussian:dim=100", device_choice::cpu, 64, 4096);
+CHAIN_BENCH(cpu_gaussian_d10_float, float, "gaussian:dim=10", device_choice::cpu, 64, 4096);
 static void cpu_logistic_n1e5_d100(benchmark::State& s) { run_steps<double>(s, "logistic-synthetic", device_choice::cpu, 2); }
 BENCHMARK(cpu_logistic_n1e5_d100)->Arg(64)->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTime();
 static void cuda_logistic_n1e5_d100(benchmark::State& s) { run_steps<float>(s, "logistic-synthetic", device_choice::cuda, 20); }

@@ -1,5 +1,6 @@
 // What every CUDA engine shares: state upload/download, per-segment totals, and draws recorded
-// on the device in bounded chunks, then transposed into the host's (chains, draws, dim) buffer.
+// on the device in bounded chunks, copied out while the next chunk samples, then transposed into
+// the host's (chains, draws, dim) buffer.
 #pragma once
 
 #include <algorithm>
@@ -18,6 +19,12 @@ class cuda_engine_base : public chain_engine<T> {
   cuda_engine_base(std::size_t dim, chain_range chains, std::uint64_t seed) : range_(chains), seed_(seed) {
     state_.resize(chains.size(), dim);
   }
+  ~cuda_engine_base() override {
+    if (copy_stream_) cudaStreamDestroy(copy_stream_);
+  }
+  cuda_engine_base(const cuda_engine_base&) = delete;
+  cuda_engine_base& operator=(const cuda_engine_base&) = delete;
+
   std::string device_name() const override { return cuda_device_name(); }
   std::size_t dim() const override { return state_.dim; }
   chain_range chains() const override { return range_; }
@@ -45,16 +52,7 @@ class cuda_engine_base : public chain_engine<T> {
     if (!request.draws) {
       advance(request, request.steps, nullptr);
     } else {
-      // Keep at most ~256 MiB of draws on the device at once.
-      const std::size_t per_draw = state_.n * state_.dim * sizeof(T);
-      const std::size_t kept = request.steps / request.thin;
-      const std::size_t chunk = std::max<std::size_t>(1, std::min(kept, (std::size_t(256) << 20) / per_draw));
-      draws_.resize(chunk * state_.n * state_.dim);
-      for (std::size_t done = 0; done < kept; done += chunk) {
-        const std::size_t now = std::min(chunk, kept - done);
-        advance(request, now * request.thin, draws_.data());
-        copy_draws_to_host(request, done, now);
-      }
+      stream_draws(request);
     }
     MC_CUDA_TRY(cudaDeviceSynchronize());
     return segment_result{state_.accept_prob.download(), state_.accepted.download(), state_.divergent.download()};
@@ -73,18 +71,62 @@ class cuda_engine_base : public chain_engine<T> {
   chain_range range_;
   std::uint64_t seed_;
 
+ public:
+  /// Device memory for draws, per buffer (two buffers, two pinned host buffers of the same size).
+  static constexpr std::size_t draws_chunk_bytes = std::size_t(64) << 20;
+
  private:
-  void copy_draws_to_host(const segment_request<T>& request, std::size_t done, std::size_t now) {
+  /// Draws in chunks that alternate between two device buffers: while chunk i is sampled, chunk
+  /// i − 1 is copied to pinned host memory on a second stream, and the host files chunk i − 2
+  /// into the (chains, draws, dim) layout. Device memory stays at two chunks however long the run.
+  void stream_draws(const segment_request<T>& request) {
     const std::size_t n = state_.n, d = state_.dim;
-    std::vector<T> host(now * n * d);
-    MC_CUDA_TRY(cudaMemcpy(host.data(), draws_.data(), host.size() * sizeof(T), cudaMemcpyDeviceToHost));
-    for (std::size_t k = 0; k < now; ++k)
+    const std::size_t per_draw = n * d * sizeof(T), kept = request.steps / request.thin;
+    const std::size_t chunk = std::max<std::size_t>(1, std::min(kept, draws_chunk_bytes / per_draw));
+    for (auto& b : draw_buffers_) {
+      b.device.resize(chunk * n * d);
+      b.host.resize(chunk * n * d);
+    }
+    if (!copy_stream_) MC_CUDA_TRY(cudaStreamCreateWithFlags(&copy_stream_, cudaStreamNonBlocking));
+    std::size_t filed = 0;  // draws already in request.draws
+    const auto file_oldest = [&](std::size_t count) {
+      auto& b = draw_buffers_[(filed / chunk) % 2];
+      MC_CUDA_TRY(cudaEventSynchronize(b.copied));
+      file_draws(request, b.host.data(), filed, count);
+      filed += count;
+    };
+    for (std::size_t done = 0, i = 0; done < kept; done += chunk, ++i) {
+      const std::size_t now = std::min(chunk, kept - done);
+      auto& b = draw_buffers_[i % 2];
+      if (i >= 2) file_oldest(chunk);  // frees this buffer pair: its copy is done and filed
+      advance(request, now * request.thin, b.device.data());
+      MC_CUDA_TRY(cudaEventRecord(b.sampled, 0));
+      MC_CUDA_TRY(cudaStreamWaitEvent(copy_stream_, b.sampled, 0));
+      MC_CUDA_TRY(cudaMemcpyAsync(b.host.data(), b.device.data(), now * per_draw, cudaMemcpyDeviceToHost,
+                                  copy_stream_));
+      MC_CUDA_TRY(cudaEventRecord(b.copied, copy_stream_));
+    }
+    while (filed < kept) file_oldest(std::min(chunk, kept - filed));
+  }
+
+  /// Device layout draws[(k * dim + j) * n + c] of draws [first, first + count) to the host's
+  /// (chains, draws, dim) buffer.
+  void file_draws(const segment_request<T>& request, const T* host, std::size_t first, std::size_t count) {
+    const std::size_t n = state_.n, d = state_.dim;
+    for (std::size_t k = 0; k < count; ++k)
       for (std::size_t j = 0; j < d; ++j)
         for (std::size_t c = 0; c < n; ++c)
-          request.draws[(c * request.draws_per_chain + request.first_draw + done + k) * d + j] =
+          request.draws[(c * request.draws_per_chain + request.first_draw + first + k) * d + j] =
               host[(k * d + j) * n + c];
   }
-  device_buffer<T> draws_;
+
+  struct draw_buffer {
+    device_buffer<T> device;
+    pinned_buffer<T> host;
+    cuda_event sampled, copied;
+  };
+  draw_buffer draw_buffers_[2];
+  cudaStream_t copy_stream_ = nullptr;
 };
 
 }  // namespace manychains

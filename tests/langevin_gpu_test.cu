@@ -4,6 +4,7 @@
 
 #include <fstream>
 
+#include "../kernels/cuda_engine_base.cuh"
 #include "../kernels/curand_stream.cuh"
 #include "../kernels/device_buffer.cuh"
 #include "manychains/devices.hpp"
@@ -107,6 +108,37 @@ void expect_same_trajectories(const std::string& spec, double tolerance) {
     differ += std::abs(double(a.draws[i]) - double(b.draws[i])) > tolerance * std::max(1.0, std::abs(double(a.draws[i])));
   // A rounding difference can flip an accept decision that sits on the edge; allow a handful.
   EXPECT_LE(differ, a.draws.size() / 1000) << spec;
+}
+
+// One segment whose draws span three full device chunks and a partial one: the double-buffered
+// copies (kernels/cuda_engine_base.cuh) must file every draw where the CPU engine puts it.
+TEST(GpuEngine, DrawsStreamedInSeveralChunksMatchCpu) {
+  SKIP_WITHOUT_GPU();
+  const any_target target = make_target("gaussian:dim=10,rho=0.5");
+  const std::size_t chains = 256, dim = 10;
+  const std::size_t per_chunk = cuda_engine_base<double>::draws_chunk_bytes / (chains * dim * sizeof(double));
+  const std::size_t kept = 3 * per_chunk + 7;
+  auto cpu = make_cpu_engine<double>(target, chain_range{0, chains}, 5);
+  auto gpu = make_cuda_engine<double>(target, chain_range{0, chains}, 5);
+  const auto [x0, blocks] = initial_positions(*cpu, info_of(target), 5);
+  cpu->initialize(x0, blocks);
+  gpu->initialize(x0, blocks);
+  std::vector<double> a(chains * kept * dim), b(a.size(), std::nan(""));
+  segment_request<double> request;
+  request.steps = kept;
+  request.step_size = 0.5;
+  request.scale.assign(dim, 1.0);
+  request.draws_per_chain = kept;
+  request.draws = a.data();
+  cpu->run(request);
+  request.draws = b.data();
+  gpu->run(request);
+  std::size_t differ = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    ASSERT_TRUE(std::isfinite(b[i])) << "draw value " << i << " was never filed";
+    differ += std::abs(a[i] - b[i]) > 1e-9 * std::max(1.0, std::abs(a[i]));
+  }
+  EXPECT_LE(differ, a.size() / 1000);
 }
 
 TEST(GpuEngine, TrajectoriesMatchCpuInDouble) {
