@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "diagnostics/internal.hpp"
 #include "manychains/diagnostics.hpp"
@@ -25,6 +26,25 @@ double binned_tv(const positions_view& p, std::size_t j, const std::vector<doubl
   double tv = 0;
   for (std::size_t b = 0; b < count.size(); ++b) tv += std::fabs(count[b] / double(p.chains) - ref_mass[b]);
   return 0.5 * tv;
+}
+
+/// f(j) for every parameter j, over OpenMP threads; the first error is rethrown after the loop.
+template <class F>
+std::vector<double> per_parameter_in_parallel(std::size_t dim, const F& f) {
+  std::vector<double> out(dim);
+  std::vector<std::string> errors(dim);
+#pragma omp parallel for schedule(static)
+  for (std::ptrdiff_t jj = 0; jj < static_cast<std::ptrdiff_t>(dim); ++jj) {
+    const std::size_t j = static_cast<std::size_t>(jj);
+    try {
+      out[j] = f(j);
+    } catch (const std::exception& ex) {
+      errors[j] = ex.what();
+    }
+  }
+  for (const auto& message : errors)
+    if (!message.empty()) throw input_error(message);
+  return out;
 }
 
 void summarise(tv_estimate& e) {
@@ -53,11 +73,11 @@ tv_estimate marginal_tv_exact(const positions_view& p, const std::function<doubl
   e.bins = bins ? bins : default_tv_bins(p.chains);
   MC_EXPECTS(e.bins >= 2, "TV estimate needs at least 2 bins");
   const std::vector<double> mass(e.bins, 1.0 / double(e.bins));
-  std::vector<double> edges(e.bins - 1);
-  for (std::size_t j = 0; j < p.dim; ++j) {
+  e.per_parameter = per_parameter_in_parallel(p.dim, [&](std::size_t j) {
+    std::vector<double> edges(e.bins - 1);
     for (std::size_t b = 1; b < e.bins; ++b) edges[b - 1] = quantile(j, double(b) / double(e.bins));
-    e.per_parameter.push_back(binned_tv(p, j, edges, mass));
-  }
+    return binned_tv(p, j, edges, mass);
+  });
   e.noise_floor = tv_noise_floor(p.chains, 0, e.bins);
   summarise(e);
   return e;
@@ -70,8 +90,8 @@ tv_estimate marginal_tv_sample(const positions_view& p, const positions_view& re
   tv_estimate e;
   e.bins = bins ? bins : default_tv_bins(std::min(p.chains, ref.chains));
   MC_EXPECTS(e.bins >= 2, "TV estimate needs at least 2 bins");
-  std::vector<double> r(ref.chains), edges(e.bins - 1), mass(e.bins);
-  for (std::size_t j = 0; j < p.dim; ++j) {
+  e.per_parameter = per_parameter_in_parallel(p.dim, [&](std::size_t j) {
+    std::vector<double> r(ref.chains), edges(e.bins - 1), mass(e.bins);
     for (std::size_t c = 0; c < ref.chains; ++c) r[c] = ref.at(c, j);
     std::sort(r.begin(), r.end());
     MC_EXPECTS(std::isfinite(r.front()) && std::isfinite(r.back()), "TV estimate: non-finite reference draws");
@@ -81,8 +101,8 @@ tv_estimate marginal_tv_sample(const positions_view& p, const positions_view& re
     std::fill(mass.begin(), mass.end(), 0.0);
     for (double v : r) mass[static_cast<std::size_t>(std::lower_bound(edges.begin(), edges.end(), v) - edges.begin())] += 1;
     for (double& m : mass) m /= double(r.size());
-    e.per_parameter.push_back(binned_tv(p, j, edges, mass));
-  }
+    return binned_tv(p, j, edges, mass);
+  });
   e.noise_floor = tv_noise_floor(p.chains, ref.chains, e.bins);
   summarise(e);
   return e;

@@ -40,7 +40,8 @@ std::size_t default_tv_bins(std::size_t n);
 double tv_noise_floor(std::size_t n, std::size_t m, std::size_t bins);
 
 /// TV against exact marginals given by their quantile functions quantile(j, p) (bin edges at
-/// p = b/B). Throws input_error on an empty snapshot or non-finite positions.
+/// p = b/B), parameters in parallel (so `quantile` must be safe to call from several threads).
+/// Throws input_error on an empty snapshot or non-finite positions.
 tv_estimate marginal_tv_exact(const positions_view& positions,
                               const std::function<double(std::size_t j, double p)>& quantile, std::size_t bins = 0);
 
