@@ -24,12 +24,12 @@ log "## gpu tests"
 log "## compute-sanitizer"
 san=$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)
 for tool in memcheck racecheck; do
-  res=$("$san" --tool "$tool" --error-exitcode 9 build/gpu/manychains sample --target gaussian:dim=10 --chains 256 \
-        --warmup 20 --draws 20 --device cuda --quiet --out /tmp/mc-san 2>&1 | tail -3)
-  log "- $tool: exit $? — $(echo "$res" | tr '\n' ' ')"
-  res=$("$san" --tool "$tool" --error-exitcode 9 build/gpu/manychains sample --target oring --chains 256 \
-        --warmup 20 --draws 20 --device cuda --quiet --out /tmp/mc-san 2>&1 | tail -3)
-  log "- $tool (oring): exit $? — $(echo "$res" | tr '\n' ' ')"
+  # oring (d = 2) and d = 10 step in thread-local copies, d = 40 in the global arrays.
+  for target in oring gaussian:dim=10 gaussian:dim=40; do
+    res=$("$san" --tool "$tool" --error-exitcode 9 build/gpu/manychains sample --target "$target" --chains 256 \
+          --warmup 20 --draws 20 --device cuda --quiet --out /tmp/mc-san 2>&1 | tail -3)
+    log "- $tool ($target): exit $? — $(echo "$res" | tr '\n' ' ')"
+  done
 done
 
 log "## throughput (chain-steps/s)"
