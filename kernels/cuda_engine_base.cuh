@@ -83,10 +83,11 @@ class cuda_engine_base : public chain_engine<T> {
     const std::size_t n = state_.n, d = state_.dim;
     const std::size_t per_draw = n * d * sizeof(T), kept = request.steps / request.thin;
     const std::size_t chunk = std::max<std::size_t>(1, std::min(kept, draws_chunk_bytes / per_draw));
-    for (auto& b : draw_buffers_) {
-      b.device.resize(chunk * n * d);
-      b.host.resize(chunk * n * d);
-    }
+    for (auto& b : draw_buffers_)  // grow only: page-locked allocations are slow
+      if (b.device.size() < chunk * n * d) {
+        b.device.resize(chunk * n * d);
+        b.host.resize(chunk * n * d);
+      }
     if (!copy_stream_) MC_CUDA_TRY(cudaStreamCreateWithFlags(&copy_stream_, cudaStreamNonBlocking));
     std::size_t filed = 0;  // draws already in request.draws
     const auto file_oldest = [&](std::size_t count) {
