@@ -32,8 +32,10 @@ __global__ void logistic_residual_kernel(T* eta, const T* y, std::size_t rows, T
   T sum = 0;
   for (std::size_t i = threadIdx.x; i < rows; i += Threads) {
     const T e = column[i];
-    sum += y[i] * e - softplus(e);
-    column[i] = y[i] - logistic(e);
+    T sp, lg;
+    softplus_and_logistic(e, &sp, &lg);
+    sum += y[i] * e - sp;
+    column[i] = y[i] - lg;
   }
   const T total = reduce(temp).Sum(sum);
   if (threadIdx.x == 0) loglik[blockIdx.x] = total;

@@ -58,6 +58,16 @@ TEST(UnitMath, LogOfPowersOfTwoAndOneIsExact) {
   for (int e = -40; e <= 40; ++e) EXPECT_NEAR(unit_log(std::ldexp(1.0, e)), e * std::log(2.0), 1e-15 * (1 + std::abs(e)));
 }
 
+TEST(UnitMath, Log1pWithinFourUlpFromTinyToOne) {
+  double worst = 0;
+  for (double t = 1e-20; t <= 1.0; t *= 1.0137) {
+    const long double want = std::log1p(static_cast<long double>(t));
+    worst = std::max(worst, double(std::fabs((unit_log1p(t) - want) / want)));
+  }
+  EXPECT_LT(worst, 4 * 2.2e-16);
+  EXPECT_EQ(unit_log1p(0.0), 0.0);
+}
+
 TEST(UnitMath, QuarterTurnsLandOnTheAxes) {
   const double want[5][2] = {{0, 1}, {1, 0}, {0, -1}, {-1, 0}, {0, 1}};
   for (int q = 0; q <= 4; ++q) {

@@ -24,15 +24,24 @@ void logistic_cpu_batch<T>::evaluate(const T* positions, std::size_t chains, T* 
     const std::size_t n = std::min(block, chains - start);
     Eigen::Map<const matrix> beta(positions + start * dim_, n, dim_);
     Eigen::Map<matrix> g(grad + start * dim_, n, dim_);
-    matrix eta = design_ * beta.transpose();  // rows × n
-    Eigen::Matrix<T, Eigen::Dynamic, 1> lp = Eigen::Matrix<T, Eigen::Dynamic, 1>::Zero(n);
-    for (std::size_t i = 0; i < rows; ++i) {
-      const T y = response_[i];
-      for (std::size_t c = 0; c < n; ++c) {
-        const T e = eta(i, c);
-        lp[c] += y * e - softplus(e);
-        eta(i, c) = y - logistic(e);  // reuse as the residual
+    // rows × n, column-major: each chain's column is contiguous, and chains go to threads whole,
+    // so every chain's sum runs over the rows in order whatever the thread count.
+    // Kept between calls (a fresh 32 MB matrix a step costs page faults); grows only.
+    if (eta_.rows() != design_.rows() || eta_.cols() < static_cast<Eigen::Index>(block)) eta_.resize(design_.rows(), block);
+    auto eta = eta_.leftCols(n);
+    eta.noalias() = design_ * beta.transpose();
+    Eigen::Matrix<T, Eigen::Dynamic, 1> lp(n);
+#pragma omp parallel for schedule(static)
+    for (std::ptrdiff_t cc = 0; cc < static_cast<std::ptrdiff_t>(n); ++cc) {
+      T* column = eta.col(cc).data();
+      T sum = 0;
+      for (std::size_t i = 0; i < rows; ++i) {
+        T sp, lg;
+        softplus_and_logistic(column[i], &sp, &lg);
+        sum += response_[i] * column[i] - sp;
+        column[i] = response_[i] - lg;  // reuse as the residual
       }
+      lp[cc] = sum;
     }
     g.noalias() = eta.transpose() * design_;
     g -= inv_prior_var_ * beta;

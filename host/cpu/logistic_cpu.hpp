@@ -16,7 +16,7 @@ class logistic_cpu_batch {
  public:
   explicit logistic_cpu_batch(const logistic_target& target);
   std::size_t dim() const { return dim_; }
-  /// positions and grad: chains × dim, chain-major; logp: chains.
+  /// positions and grad: chains × dim, chain-major; logp: chains. Not for concurrent calls.
   void evaluate(const T* positions, std::size_t chains, T* logp, T* grad) const;
 
  private:
@@ -25,6 +25,7 @@ class logistic_cpu_batch {
   matrix design_;
   Eigen::Matrix<T, Eigen::Dynamic, 1> response_;
   T inv_prior_var_;
+  mutable Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> eta_;  // rows × block, reused
 };
 
 }  // namespace manychains

@@ -1,5 +1,6 @@
 /// \file unit_math.hpp
-/// The two transcendental functions behind every normal draw, log(u) and (sin, cos)(2πu), written
+/// The two transcendental functions behind every normal draw, log(u) and (sin, cos)(2πu) (and
+/// log1p, for softplus), written
 /// out as branch-free polynomials on the host so that a loop over many draws vectorises (glibc's
 /// scalar log/sin/cos do not), and as CUDA's own accurate functions on the device.
 ///
@@ -151,6 +152,18 @@ MC_HD_INLINE T unit_log(T v) {
   return log(v);
 #else
   return detail::host_log(v);
+#endif
+}
+
+/// log(1 + t) for t ≥ 0 (−1 < t works too): on the host from the polynomial log with Goldberg's
+/// correction t / ((1 + t) − 1), which keeps it to a few ulps for small t.
+template <class T>
+MC_HD_INLINE T unit_log1p(T t) {
+#if MC_DEVICE_CODE
+  return log1p(t);
+#else
+  const T u = T(1) + t;
+  return u == T(1) ? t : detail::host_log(u) * (t / (u - T(1)));
 #endif
 }
 
