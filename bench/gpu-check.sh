@@ -41,4 +41,6 @@ for run in "float 4096" "float 65536" "double 65536"; do
   python3 bench/compare_peers.py --manychains build/gpu/manychains --device cuda --precision "$1" \
     --chains "$2" --dim 100 --steps 400 2>&1 | grep -v '^warning' | tee -a "$report"
 done
+python3 bench/compare_peers.py --manychains build/gpu/manychains --device cuda --precision float --target logistic \
+  --rows 100000 --dim 100 --chains 4096 --steps 20 2>&1 | grep -v '^warning' | tee -a "$report"
 echo "report: $report"
