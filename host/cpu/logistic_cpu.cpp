@@ -18,8 +18,9 @@ logistic_cpu_batch<T>::logistic_cpu_batch(const logistic_target& target)
 template <class T>
 void logistic_cpu_batch<T>::evaluate(const T* positions, std::size_t chains, T* logp, T* grad) const {
   const std::size_t rows = static_cast<std::size_t>(design_.rows());
-  // Chains in blocks, so that the rows × block intermediate stays near 32 MB.
-  const std::size_t block = std::max<std::size_t>(1, std::min(chains, (std::size_t(4) << 20) / std::max<std::size_t>(rows, 1)));
+  // Chains in blocks, so that the rows × block intermediate stays near 128 MB (fewer blocks: each
+  // block packs the whole design matrix twice for its two products).
+  const std::size_t block = std::max<std::size_t>(1, std::min(chains, (std::size_t(16) << 20) / std::max<std::size_t>(rows, 1)));
   for (std::size_t start = 0; start < chains; start += block) {
     const std::size_t n = std::min(block, chains - start);
     Eigen::Map<const matrix> beta(positions + start * dim_, n, dim_);
