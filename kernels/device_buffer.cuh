@@ -9,40 +9,45 @@
 
 namespace manychains {
 
-template <class T>
-class device_buffer {
+/// Device memory (cudaMalloc) for cuda_buffer.
+struct device_memory {
+  static cudaError_t allocate(void** p, std::size_t bytes) { return cudaMalloc(p, bytes); }
+  static void release(void* p) { cudaFree(p); }
+  static constexpr const char* what = " MiB of GPU memory: ";
+  static constexpr const char* advice = "; use fewer chains or draws, or --thin";
+};
+
+/// Page-locked host memory (cudaMallocHost), so that device-to-host copies run asynchronously.
+struct pinned_memory {
+  static cudaError_t allocate(void** p, std::size_t bytes) { return cudaMallocHost(p, bytes); }
+  static void release(void* p) { cudaFreeHost(p); }
+  static constexpr const char* what = " MiB of page-locked host memory: ";
+  static constexpr const char* advice = "";
+};
+
+/// n values of T in Memory, owned; resizing discards the contents.
+template <class T, class Memory>
+class cuda_buffer {
  public:
-  device_buffer() = default;
-  explicit device_buffer(std::size_t n) { resize(n); }
-  ~device_buffer() { release(); }
-  device_buffer(const device_buffer&) = delete;
-  device_buffer& operator=(const device_buffer&) = delete;
+  cuda_buffer() = default;
+  explicit cuda_buffer(std::size_t n) { resize(n); }
+  ~cuda_buffer() { release(); }
+  cuda_buffer(const cuda_buffer&) = delete;
+  cuda_buffer& operator=(const cuda_buffer&) = delete;
 
   void resize(std::size_t n) {
     if (n == size_) return;
     release();
     if (n == 0) return;
-    const cudaError_t status = cudaMalloc(&data_, n * sizeof(T));
+    void* p = nullptr;
+    const cudaError_t status = Memory::allocate(&p, n * sizeof(T));
     if (status != cudaSuccess) {
       (void)cudaGetLastError();
-      data_ = nullptr;
-      throw memory_error("cannot allocate " + std::to_string((n * sizeof(T)) >> 20) +
-                         " MiB of GPU memory: " + cudaGetErrorString(status) +
-                         "; use fewer chains or draws, or --thin");
+      throw memory_error("cannot allocate " + std::to_string((n * sizeof(T)) >> 20) + Memory::what +
+                         cudaGetErrorString(status) + Memory::advice);
     }
+    data_ = static_cast<T*>(p);
     size_ = n;
-  }
-  void upload(const std::vector<T>& host) {
-    resize(host.size());
-    if (size_) MC_CUDA_TRY(cudaMemcpy(data_, host.data(), size_ * sizeof(T), cudaMemcpyHostToDevice));
-  }
-  std::vector<T> download() const {
-    std::vector<T> host(size_);
-    if (size_) MC_CUDA_TRY(cudaMemcpy(host.data(), data_, size_ * sizeof(T), cudaMemcpyDeviceToHost));
-    return host;
-  }
-  void zero() {
-    if (size_) MC_CUDA_TRY(cudaMemset(data_, 0, size_ * sizeof(T)));
   }
   T* data() { return data_; }
   const T* data() const { return data_; }
@@ -50,7 +55,7 @@ class device_buffer {
 
  private:
   void release() {
-    if (data_) cudaFree(data_);
+    if (data_) Memory::release(data_);
     data_ = nullptr;
     size_ = 0;
   }
@@ -58,40 +63,30 @@ class device_buffer {
   std::size_t size_ = 0;
 };
 
-/// Page-locked host memory, so that device-to-host copies run asynchronously at full speed.
 template <class T>
-class pinned_buffer {
+class device_buffer : public cuda_buffer<T, device_memory> {
  public:
-  pinned_buffer() = default;
-  ~pinned_buffer() { release(); }
-  pinned_buffer(const pinned_buffer&) = delete;
-  pinned_buffer& operator=(const pinned_buffer&) = delete;
+  using cuda_buffer<T, device_memory>::cuda_buffer;
+  using cuda_buffer<T, device_memory>::data;
+  using cuda_buffer<T, device_memory>::size;
+  using cuda_buffer<T, device_memory>::resize;
 
-  void resize(std::size_t n) {
-    if (n == size_) return;
-    release();
-    if (n == 0) return;
-    const cudaError_t status = cudaMallocHost(&data_, n * sizeof(T));
-    if (status != cudaSuccess) {
-      (void)cudaGetLastError();
-      data_ = nullptr;
-      throw memory_error("cannot allocate " + std::to_string((n * sizeof(T)) >> 20) +
-                         " MiB of page-locked host memory: " + cudaGetErrorString(status));
-    }
-    size_ = n;
+  void upload(const std::vector<T>& host) {
+    resize(host.size());
+    if (size()) MC_CUDA_TRY(cudaMemcpy(data(), host.data(), size() * sizeof(T), cudaMemcpyHostToDevice));
   }
-  T* data() { return data_; }
-  std::size_t size() const { return size_; }
-
- private:
-  void release() {
-    if (data_) cudaFreeHost(data_);
-    data_ = nullptr;
-    size_ = 0;
+  std::vector<T> download() const {
+    std::vector<T> host(size());
+    if (size()) MC_CUDA_TRY(cudaMemcpy(host.data(), data(), size() * sizeof(T), cudaMemcpyDeviceToHost));
+    return host;
   }
-  T* data_ = nullptr;
-  std::size_t size_ = 0;
+  void zero() {
+    if (size()) MC_CUDA_TRY(cudaMemset(data(), 0, size() * sizeof(T)));
+  }
 };
+
+template <class T>
+using pinned_buffer = cuda_buffer<T, pinned_memory>;
 
 /// A CUDA event without timing (cheaper to record and wait on), created on first use.
 class cuda_event {
