@@ -76,6 +76,7 @@ std::pair<std::vector<T>, std::vector<std::uint64_t>> draw_starting_points(
     const target_info& info, std::size_t count, std::uint64_t seed, std::uint64_t first_stream,
     const std::function<std::vector<T>(const std::vector<T>&)>& logdensity, const std::string& noun,
     std::uint64_t first_label) {
+  check_target_info(info, info.dim);
   const std::size_t d = info.dim;
   std::vector<T> x(count * d);
   std::vector<std::uint64_t> blocks(count, 0);
@@ -120,6 +121,7 @@ template <class T>
 sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, const sample_settings& s,
                              const std::atomic<bool>* stop, const progress_callback& progress,
                              T* draws_storage) {
+  check_target_info(info, engine.dim());
   MC_EXPECTS(s.thin >= 1, "--thin must be at least 1");
   MC_EXPECTS(s.draws >= s.thin, "--draws must be at least --thin");
   const auto start = std::chrono::steady_clock::now();

@@ -293,10 +293,6 @@ any_target make_target(const std::string& spec_text) {
   throw input_error("unknown target '" + name + "'; valid targets:\n" + target_help());
 }
 
-const target_info& info_of(const any_target& target) {
-  return std::visit([](const auto& t) -> const target_info& { return t.info; }, target);
-}
-
 std::string target_help() {
   return "  gaussian[:dim=2,mean=M,scale=S,rho=R | cov=FILE.npy]  (M, S: one number or d numbers 'a;b;…')\n"
          "  mixture[:dim=2,means=-3/3,weights=1/1,scales=1/1]     (components separated by '/')\n"

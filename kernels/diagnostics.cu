@@ -22,11 +22,11 @@
 #include <vector>
 
 #include "device_buffer.cuh"
-#include "diagnostics/internal.hpp"
 #include "manychains/cuda_try.hpp"
 #include "manychains/devices.hpp"
 #include "manychains/diagnostics.hpp"
 #include "manychains/diagnostics/chain_partials.hpp"
+#include "manychains/diagnostics/formulas.hpp"
 #include "manychains/error.hpp"
 
 namespace manychains {
@@ -239,10 +239,10 @@ void device_rank_z(const device_buffer<double>& sorted, const device_buffer<std:
 double device_quantile(const device_buffer<double>& sorted, double prob) {
   const std::size_t n = sorted.size();
   if (n == 1) return fetch(sorted.data());
-  const auto pos = diagnostics_detail::type7_locate(n, prob);
+  const auto pos = diagnostics_formula::type7_locate(n, prob);
   double two[2];
   MC_CUDA_TRY(cudaMemcpy(two, sorted.data() + (pos.k - 1), 2 * sizeof(double), cudaMemcpyDeviceToHost));
-  return diagnostics_detail::type7_sorted_at(two[0], two[1], pos.gamma);
+  return diagnostics_formula::type7_between(two[0], two[1], pos.gamma);
 }
 
 double device_median(const device_buffer<double>& sorted) {

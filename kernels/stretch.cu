@@ -4,7 +4,7 @@
 #include <algorithm>
 
 #include "device_buffer.cuh"
-#include "ensemble/pointwise_target.hpp"
+#include "manychains/ensemble/detail/pointwise_target.hpp"
 #include "manychains/ensemble/stretch.hpp"
 
 namespace manychains {

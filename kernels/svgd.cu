@@ -6,7 +6,7 @@
 #include <algorithm>
 
 #include "device_buffer.cuh"
-#include "ensemble/pointwise_target.hpp"
+#include "manychains/ensemble/detail/pointwise_target.hpp"
 #include "manychains/ensemble/svgd.hpp"
 
 namespace manychains {

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "manychains/diagnostics/formulas.hpp"
+
 namespace manychains::diagnostics_detail {
 
 /// x sorted (values) with the original index of each sorted element (order): values[i] = x[order[i]].
@@ -23,12 +25,8 @@ void z_from_sorted(const double* sorted_values, const std::uint32_t* order, std:
 /// z-scale of |x - median| given x sorted.
 void folded_z(const sorted_draws& s, double median, const double* table, double* z);
 
-struct type7_position {
-  std::size_t k;  ///< value = (1 - gamma) sorted[k-1] + gamma sorted[k]
-  double gamma;
-};
-type7_position type7_locate(std::size_t size, double prob);
-double type7_sorted_at(double lo_value, double hi_value, double gamma);
+using diagnostics_formula::type7_locate;
+using diagnostics_formula::type7_position;
 double quantile_from_sorted(const double* sorted, std::size_t size, double prob);
 double median_from_sorted(const double* sorted, std::size_t size);
 

@@ -106,31 +106,15 @@ void z_from_sorted(const double* v, const std::uint32_t* order, std::size_t size
   }
 }
 
-double type7_sorted_at(double lo_value, double hi_value, double gamma) {
-  return (1.0 - gamma) * lo_value + gamma * hi_value;
-}
-
-type7_position type7_locate(std::size_t size, double prob) {
-  // scipy mquantiles(alphap=1, betap=1): aleph = n p + (1 - p), k = floor(clip(aleph, 1, n-1)),
-  // gamma = clip(aleph - k, 0, 1), value = (1 - gamma) x[k-1] + gamma x[k] (x sorted).
-  const double n = static_cast<double>(size);
-  const double m = 1.0 + prob * (1.0 - 1.0 - 1.0);
-  const double aleph = n * prob + m;
-  const double k = std::floor(std::min(std::max(aleph, 1.0), n - 1.0));
-  const double gamma = std::min(std::max(aleph - k, 0.0), 1.0);
-  return {static_cast<std::size_t>(k), gamma};
-}
-
 double quantile_from_sorted(const double* sorted, std::size_t size, double prob) {
   if (size == 1) return sorted[0];
   const type7_position pos = type7_locate(size, prob);
-  return type7_sorted_at(sorted[pos.k - 1], sorted[pos.k], pos.gamma);
+  return diagnostics_formula::type7_between(sorted[pos.k - 1], sorted[pos.k], pos.gamma);
 }
 
 double median_from_sorted(const double* sorted, std::size_t size) {
   // numpy.median: the middle value, or the mean of the two middle values.
-  if (size % 2 == 1) return sorted[size / 2];
-  return (sorted[size / 2 - 1] + sorted[size / 2]) / 2.0;
+  return diagnostics_formula::median_between(sorted[(size - 1) / 2], sorted[size / 2]);
 }
 
 void folded_z(const sorted_draws& s, double median, const double* table, double* z) {
@@ -174,7 +158,7 @@ double quantile_type7(const double* x, std::size_t size, double prob) {
   std::nth_element(v.begin(), v.begin() + (pos.k - 1), v.end());
   const double lo = v[pos.k - 1];
   const double hi = *std::min_element(v.begin() + pos.k, v.end());
-  return diagnostics_detail::type7_sorted_at(lo, hi, pos.gamma);
+  return diagnostics_formula::type7_between(lo, hi, pos.gamma);
 }
 
 }  // namespace manychains

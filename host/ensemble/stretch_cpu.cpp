@@ -2,7 +2,7 @@
 // each calling the host-device stretch_update.
 #include <omp.h>
 
-#include "ensemble/pointwise_target.hpp"
+#include "manychains/ensemble/detail/pointwise_target.hpp"
 #include "manychains/ensemble/stretch.hpp"
 
 namespace manychains {

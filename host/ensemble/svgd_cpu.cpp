@@ -7,7 +7,7 @@
 
 #include <algorithm>
 
-#include "ensemble/pointwise_target.hpp"
+#include "manychains/ensemble/detail/pointwise_target.hpp"
 #include "manychains/ensemble/svgd.hpp"
 
 namespace manychains {

@@ -89,6 +89,13 @@ any_target make_target(const std::string& spec);
 /// The info of any target.
 const target_info& info_of(const any_target& target);
 
+/// Throws input_error, naming the target and what is wrong, unless `info` describes a target of
+/// `dim` dimensions (dim >= 1) with a usable start region: init_center and init_radius of `dim`
+/// finite values each, radii >= 0, and parameter_names empty or `dim` long. Every runner calls
+/// it before drawing starting points, so a user target with a missing start region is refused
+/// instead of read out of bounds.
+void check_target_info(const target_info& info, std::size_t dim);
+
 /// The names of the built-in targets, with their keys, for help texts and error messages.
 std::string target_help();
 

@@ -1,4 +1,4 @@
-// Defaults and checks for coupling runs, the backend choice, and the collection of outcomes.
+// Defaults and checks for coupling runs, and the collection of outcomes (both backends call these).
 #include <cmath>
 #include <string>
 
@@ -71,17 +71,5 @@ coupling_result collect_outcomes(const std::vector<pair_outcome>& outcomes, cons
   r.accept_rate = r.x_steps ? accept / static_cast<double>(r.x_steps) : 0.0;
   return r;
 }
-
-template <class T>
-coupling_result run_coupling(device_choice choice, const any_target& target, const coupling_settings& s) {
-  if (choice == device_choice::cpu) return run_coupling_cpu<T>(target, s);
-  std::string reason;
-  if (cuda_usable(&reason)) return run_coupling_cuda<T>(target, s);
-  if (choice == device_choice::cuda) throw device_error("--device cuda: " + reason);
-  return run_coupling_cpu<T>(target, s);
-}
-
-template coupling_result run_coupling<float>(device_choice, const any_target&, const coupling_settings&);
-template coupling_result run_coupling<double>(device_choice, const any_target&, const coupling_settings&);
 
 }  // namespace manychains

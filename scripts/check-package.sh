@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs a built tree into a temporary prefix and builds examples/ as an outside project
+# against it (find_package(manychains), manychains::manychains), then runs the example.
+#   scripts/check-package.sh [BUILD_DIR]   (default build/dev)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build/dev}
+prefix=$(mktemp -d)
+trap 'rm -rf "$prefix"' EXIT
+cmake --install "$build" --prefix "$prefix/usr" > /dev/null
+cmake -S examples -B "$prefix/examples" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_PREFIX_PATH="$prefix/usr" > "$prefix/configure.log" || { cat "$prefix/configure.log"; exit 1; }
+cmake --build "$prefix/examples" -j "$(nproc)" > "$prefix/build.log" || { cat "$prefix/build.log"; exit 1; }
+"$prefix/examples/user_target_example"
+echo "check-package: examples/ built and ran against the package installed from $build"
