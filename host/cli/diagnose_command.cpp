@@ -10,6 +10,7 @@
 #include "manychains/error.hpp"
 #include "manychains/io/atomic_file.hpp"
 #include "manychains/io/npy.hpp"
+#include "manychains/io/npy_view.hpp"
 #include "manychains/summary.hpp"
 
 namespace manychains::cli {
@@ -24,21 +25,31 @@ struct diagnose_cli_options {
 };
 
 void run_diagnose(const diagnose_cli_options& o) {
-  const npy_array a = read_npy(o.file);
-  if (a.shape.size() != 2 && a.shape.size() != 3)
+  // float64 and float32 files are read in place through a memory map, once; other dtypes are
+  // converted to double first.
+  const npy_view view(o.file);
+  const std::vector<std::size_t>& shape = view.shape();
+  if (shape.size() != 2 && shape.size() != 3)
     throw input_error(o.file + ": expected draws shaped (chains, draws) or (chains, draws, dim), got " +
-                      std::to_string(a.shape.size()) + " dimensions");
-  const std::size_t chains = a.shape[0], draws = a.shape[1], dim = a.shape.size() == 3 ? a.shape[2] : 1;
+                      std::to_string(shape.size()) + " dimensions");
+  const std::size_t chains = shape[0], draws = shape[1], dim = shape.size() == 3 ? shape[2] : 1;
   if (chains == 0 || draws == 0 || dim == 0) throw input_error(o.file + ": the array is empty");
   std::vector<std::string> names;
-  if (a.shape.size() == 2) names = {"x"};
+  if (shape.size() == 2) names = {"x"};
   diagnose_options options;
   options.superchains = o.superchains;
 
   std::string reason;
   const bool use_cuda = o.device == "cuda" || (o.device == "auto" && cuda_usable(&reason));
-  const auto diags = use_cuda ? diagnose_draws_cuda_from_host(a.values.data(), chains, draws, dim, names, options)
-                              : diagnose_draws(a.values.data(), chains, draws, dim, names, options);
+  std::vector<double> converted;
+  const double* as_double = view.data<double>();
+  if (!as_double && (use_cuda || !view.data<float>())) {
+    converted = read_npy(o.file).values;
+    as_double = converted.data();
+  }
+  const auto diags = use_cuda    ? diagnose_draws_cuda_from_host(as_double, chains, draws, dim, names, options)
+                     : as_double ? diagnose_draws(as_double, chains, draws, dim, names, options)
+                                 : diagnose_draws(view.data<float>(), chains, draws, dim, names, options);
   std::vector<parameter_summary> rows;
   for (const auto& d : diags) rows.push_back(to_summary(d));
 

@@ -1,5 +1,5 @@
-// All diagnostics of a parameter in one pass over shared transforms, the per-statistic wrappers,
-// and the (chains, draws, dim) entry point.
+// The host backend of the diagnostics pipeline (detail/pipeline.hpp), the per-statistic
+// wrappers, and the (chains, draws, dim) entry point.
 #include <omp.h>
 
 #include <algorithm>
@@ -16,44 +16,82 @@ namespace {
 
 using namespace diagnostics_detail;
 
-double sd_all(const double* x, std::size_t size, double mean) {
-  if (size < 2) return 0.0;
-  double ss = 0;
-  for (std::size_t i = 0; i < size; ++i) ss += (x[i] - mean) * (x[i] - mean);
-  return std::sqrt(ss / static_cast<double>(size - 1));
-}
+/// The pipeline's series in host memory; one workspace per thread, kept between parameters.
+struct host_workspace {
+  grow_buffer<double> split, work;
+  sort_scratch sort;
+};
 
-double mean_all(const double* x, std::size_t size) { return chain_mean(x, size); }
+class host_backend {
+ public:
+  host_backend(const double* full, std::size_t chains, std::size_t draws, const double* z_table, host_workspace& ws)
+      : full_(full), chains_(chains), draws_(draws), half_(draws / 2), table_(z_table), ws_(ws) {}
+
+  chain_sums sums(series s) const {
+    return s == series::full ? host_chain_sums(full_, chains_, draws_) : host_chain_sums(data(s), 2 * chains_, half_);
+  }
+  void find_not_finite(const std::string& name) const { check_finite(full_, chains_, draws_, name.c_str()); }
+  void split() {
+    ws_.work.get(split_size());
+    split_chains_into(full_, chains_, draws_, ws_.split.get(split_size()));
+  }
+  void sort(series s) {
+    sorted_ = s == series::full ? sort_records(full_, chains_ * draws_, ws_.sort)
+                                : sort_records(ws_.split.data(), split_size(), ws_.sort);
+  }
+  double sorted_at(std::size_t k) const { return value_of(sorted_[k]); }
+  void rank_z() { z_from_records(sorted_, split_size(), table_, ws_.work.data()); }
+  void folded_rank_z(double median) {
+    folded_z(sorted_, split_size(), median, table_, ws_.work.data(), ws_.sort.other(sorted_));
+  }
+  void indicator(double q) {
+    const double* x = ws_.split.data();
+    double* out = ws_.work.data();
+    for (std::size_t i = 0; i < split_size(); ++i) out[i] = x[i] <= q ? 1.0 : 0.0;
+  }
+  chain_sums squared_deviations(double mean) {
+    chain_sums out{std::vector<double>(chains_), std::vector<double>(chains_)};
+    const auto sq = [mean](double x) { return (x - mean) * (x - mean); };
+    for (std::size_t c = 0; c < chains_; ++c) {
+      const double* xc = full_ + c * draws_;
+      double* first = ws_.work.data() + c * half_;
+      double* last = ws_.work.data() + (chains_ + c) * half_;
+      for (std::size_t i = 0; i < half_; ++i) {
+        first[i] = sq(xc[i]);
+        last[i] = sq(xc[draws_ - half_ + i]);
+      }
+      // As host_chain_sums, on the squares computed again (cheaper than storing them).
+      const double v0 = sq(xc[0]);
+      double s = 0;
+#pragma omp simd reduction(+ : s)
+      for (std::size_t i = 0; i < draws_; ++i) s += sq(xc[i]) - v0;
+      const double m = v0 + s / static_cast<double>(draws_);
+      double q = 0;
+#pragma omp simd reduction(+ : q)
+      for (std::size_t i = 0; i < draws_; ++i) q += (sq(xc[i]) - m) * (sq(xc[i]) - m);
+      out.mean[c] = m;
+      out.m2[c] = q;
+    }
+    return out;
+  }
+  double ess(series s, std::optional<bool> constant) const { return host_ess(data(s), 2 * chains_, half_, constant); }
+
+ private:
+  std::size_t split_size() const { return 2 * chains_ * half_; }
+  const double* data(series s) const { return s == series::split ? ws_.split.data() : ws_.work.data(); }
+
+  const double* full_;
+  std::size_t chains_, draws_, half_;
+  const double* table_;
+  host_workspace& ws_;
+  const radix_record* sorted_ = nullptr;
+};
 
 /// ESS of the indicator split(x) <= q.
 double ess_indicator(const std::vector<double>& split, std::size_t chains2, std::size_t half, double q) {
   std::vector<double> ind(split.size());
   for (std::size_t i = 0; i < split.size(); ++i) ind[i] = split[i] <= q ? 1.0 : 0.0;
   return ess_plain(ind.data(), chains2, half);
-}
-
-/// ArviZ `_mcse_sd`: ESS of the squared deviations, then the delta method.
-void sd_stats(const double* x, std::size_t chains, std::size_t draws, double* ess_sd_out, double* mcse_sd_out) {
-  const std::size_t size = chains * draws;
-  const double m = mean_all(x, size);
-  std::vector<double> c2(size);
-  for (std::size_t i = 0; i < size; ++i) c2[i] = (x[i] - m) * (x[i] - m);
-  const auto s = split_chains(c2.data(), chains, draws);
-  const double ess = ess_plain(s.data(), 2 * chains, draws / 2);
-  double evar = 0, e4 = 0;
-  for (double v : c2) {
-    evar += v;
-    e4 += v * v;
-  }
-  evar /= static_cast<double>(size);
-  e4 /= static_cast<double>(size);
-  *ess_sd_out = ess;
-  if (!(evar > 0)) {
-    *mcse_sd_out = 0.0;  // every draw equal
-    return;
-  }
-  const double varvar = (e4 - evar * evar) / ess;
-  *mcse_sd_out = std::sqrt(varvar / evar / 4);
 }
 
 }  // namespace
@@ -88,23 +126,19 @@ double ess_mean(const double* x, std::size_t chains, std::size_t draws) {
 double ess_sd(const double* x, std::size_t chains, std::size_t draws) {
   check_min_draws(chains, draws, "ESS of the sd");
   check_finite(x, chains, draws, "x");
-  double ess = 0, mcse = 0;
-  sd_stats(x, chains, draws, &ess, &mcse);
-  return ess;
+  return *diagnose_parameter(x, chains, draws).ess_sd;
 }
 
 double mcse_mean(const double* x, std::size_t chains, std::size_t draws) {
-  const double ess = ess_mean(x, chains, draws);
-  const std::size_t size = chains * draws;
-  return sd_all(x, size, mean_all(x, size)) / std::sqrt(ess);
+  check_min_draws(chains, draws, "MCSE");
+  check_finite(x, chains, draws, "x");
+  return *diagnose_parameter(x, chains, draws).mcse_mean;
 }
 
 double mcse_sd(const double* x, std::size_t chains, std::size_t draws) {
   check_min_draws(chains, draws, "MCSE of the sd");
   check_finite(x, chains, draws, "x");
-  double ess = 0, mcse = 0;
-  sd_stats(x, chains, draws, &ess, &mcse);
-  return mcse;
+  return *diagnose_parameter(x, chains, draws).mcse_sd;
 }
 
 namespace diagnostics_detail {
@@ -113,66 +147,10 @@ parameter_diagnostics diagnose_with_table(const double* x, std::size_t chains, s
                                           const diagnose_options& options, const std::string& name,
                                           const std::vector<double>* z_table) {
   MC_EXPECTS(chains >= 1 && draws >= 1, "parameter " + name + ": no draws to diagnose");
-  check_finite(x, chains, draws, name.c_str());
-  parameter_diagnostics d;
-  d.name = name;
-  const std::size_t size = chains * draws;
-  d.mean = mean_all(x, size);
-  d.sd = sd_all(x, size, d.mean);
-  if (options.superchains > 0) d.rhat_nested = rhat_nested(x, chains, draws, options.superchains);
-
-  if (draws < 4) {
-    // R-hat, ESS and MCSE are left undefined (see diagnostics.hpp); quantiles from a full sort.
-    std::vector<double> sorted(x, x + size);
-    std::sort(sorted.begin(), sorted.end());
-    d.q5 = quantile_from_sorted(sorted.data(), size, 0.05);
-    d.q50 = quantile_from_sorted(sorted.data(), size, 0.50);
-    d.q95 = quantile_from_sorted(sorted.data(), size, 0.95);
-    return d;
-  }
-
-  const std::size_t half = draws / 2, chains2 = 2 * chains;
-  const auto split = split_chains(x, chains, draws);
-  const std::size_t ssize = split.size();
-  const sorted_draws sorted = sort_draws(split.data(), ssize);
-  std::vector<double> own_table;
-  if (!z_table || z_table->size() != ssize) {
-    own_table = rank_z_table(ssize);
-    z_table = &own_table;
-  }
-
-  // Quantiles of all draws: with an even draw count the split draws are all the draws.
-  std::vector<double> all_sorted;
-  const double* qs = sorted.values.data();
-  if (ssize != size) {
-    all_sorted.assign(x, x + size);
-    std::sort(all_sorted.begin(), all_sorted.end());
-    qs = all_sorted.data();
-  }
-  d.q5 = quantile_from_sorted(qs, size, 0.05);
-  d.q50 = quantile_from_sorted(qs, size, 0.50);
-  d.q95 = quantile_from_sorted(qs, size, 0.95);
-
-  std::vector<double> z(ssize);
-  z_from_sorted(sorted.values.data(), sorted.order.data(), ssize, z_table->data(), z.data());
-  d.rhat_bulk = rhat_plain(z.data(), chains2, half);
-  d.ess_bulk = ess_plain(z.data(), chains2, half);
-  folded_z(sorted, median_from_sorted(sorted.values.data(), ssize), z_table->data(), z.data());
-  d.rhat_folded = rhat_plain(z.data(), chains2, half);
-  d.rhat = std::max(*d.rhat_bulk, *d.rhat_folded);
-  d.rhat_classic = rhat_plain(split.data(), chains2, half);
-
-  const double q_lo = options.tail_prob_low == 0.05 ? d.q5 : quantile_from_sorted(qs, size, options.tail_prob_low);
-  const double q_hi = options.tail_prob_high == 0.95 ? d.q95 : quantile_from_sorted(qs, size, options.tail_prob_high);
-  d.ess_tail = std::min(ess_indicator(split, chains2, half, q_lo), ess_indicator(split, chains2, half, q_hi));
-
-  d.ess_mean = ess_plain(split.data(), chains2, half);
-  d.mcse_mean = d.sd / std::sqrt(*d.ess_mean);
-  double esd = 0, msd = 0;
-  sd_stats(x, chains, draws, &esd, &msd);
-  d.ess_sd = esd;
-  d.mcse_sd = msd;
-  return d;
+  host_workspace ws;
+  const bool table_fits = z_table && z_table->size() == 2 * chains * (draws / 2);
+  host_backend b(x, chains, draws, table_fits ? z_table->data() : nullptr, ws);
+  return diagnose_with(b, chains, draws, options, name);
 }
 
 }  // namespace diagnostics_detail
@@ -196,23 +174,31 @@ std::vector<parameter_diagnostics> diagnose_draws(const T* draws, std::size_t ch
   std::vector<std::string> errors(dim);
   // The z of each tie-free rank is the same for every parameter: one table for all.
   const std::vector<double> table = n_draws >= 4 ? rank_z_table(2 * chains * (n_draws / 2)) : std::vector<double>{};
+  const double* table_data = table.empty() ? nullptr : table.data();
   const auto name_of = [&](std::size_t j) { return j < names.size() ? names[j] : "x[" + std::to_string(j) + "]"; };
-  // Parameters go in groups that share one sweep over the draws (a cache line holds 8 doubles, so
-  // one parameter at a time would read all the draws once per parameter), with at least two
-  // groups per thread to balance the load.
+  // Parameters go in groups of up to 8 (a cache line of doubles), so that one sweep over the
+  // draws (a memory-mapped file, say) reads every line once per group: first the group's columns
+  // are gathered, all threads over the rows, then its parameters go one per thread.
   const std::size_t threads = static_cast<std::size_t>(omp_get_max_threads());
-  const std::size_t group = std::max<std::size_t>(1, std::min<std::size_t>(8, dim / (2 * threads)));
-  const std::size_t n_groups = (dim + group - 1) / group, size = chains * n_draws;
-#pragma omp parallel for schedule(dynamic, 1)
-  for (std::ptrdiff_t gg = 0; gg < static_cast<std::ptrdiff_t>(n_groups); ++gg) {
-    const std::size_t first = static_cast<std::size_t>(gg) * group, count = std::min(group, dim - first);
-    std::vector<double> columns(count * size);  // parameter k of the group at [k·size, (k+1)·size)
-    for (std::size_t i = 0; i < size; ++i)
+  const std::size_t group = std::min<std::size_t>(dim, 8), size = chains * n_draws;
+  std::vector<host_workspace> workspaces(threads);
+  grow_buffer<double> column_buffer;  // parameter k of the group at [k·size, (k+1)·size)
+  double* columns = column_buffer.get(group * size);
+  for (std::size_t first = 0; first < dim; first += group) {
+    const std::size_t count = std::min(group, dim - first);
+#pragma omp parallel for schedule(static)
+    for (std::ptrdiff_t ii = 0; ii < static_cast<std::ptrdiff_t>(size); ++ii) {
+      const std::size_t i = static_cast<std::size_t>(ii);
       for (std::size_t k = 0; k < count; ++k) columns[k * size + i] = static_cast<double>(draws[i * dim + first + k]);
-    for (std::size_t k = 0; k < count; ++k) {
-      const std::size_t j = first + k;
+    }
+#pragma omp parallel for schedule(dynamic, 1)
+    for (std::ptrdiff_t kk = 0; kk < static_cast<std::ptrdiff_t>(count); ++kk) {
+      const std::size_t k = static_cast<std::size_t>(kk), j = first + k;
       try {
-        out[j] = diagnose_with_table(&columns[k * size], chains, n_draws, options, name_of(j), &table);
+        MC_EXPECTS(chains >= 1 && n_draws >= 1, "parameter " + name_of(j) + ": no draws to diagnose");
+        host_backend b(&columns[k * size], chains, n_draws, table_data,
+                       workspaces[static_cast<std::size_t>(omp_get_thread_num())]);
+        out[j] = diagnose_with(b, chains, n_draws, options, name_of(j));
       } catch (const std::exception& e) {
         errors[j] = e.what();
       }

@@ -12,15 +12,23 @@ namespace manychains {
 namespace {
 
 /// Radix-2 FFT of length m (a power of two) on split real/imaginary arrays, with its twiddle
-/// table computed once (plain arithmetic: std::complex's operator* calls a slow NaN-safe routine).
+/// tables computed once (plain arithmetic: std::complex's operator* calls a slow NaN-safe routine).
+/// Each stage's twiddles lie contiguous, so the butterflies of a stage run in vector lanes.
 class fft_plan {
  public:
-  explicit fft_plan(std::size_t m) : m_(m), cos_(m / 2), sin_(m / 2), rev_(m) {
+  explicit fft_plan(std::size_t m) : m_(m), tw_re_(m), tw_im_(m), rev_(m) {
     const double pi = 3.14159265358979323846;
+    std::vector<double> cos_m(m / 2), sin_m(m / 2);
     for (std::size_t k = 0; k < m / 2; ++k) {
-      cos_[k] = std::cos(2 * pi * double(k) / double(m));
-      sin_[k] = -std::sin(2 * pi * double(k) / double(m));
+      cos_m[k] = std::cos(2 * pi * double(k) / double(m));
+      sin_m[k] = -std::sin(2 * pi * double(k) / double(m));
     }
+    // Stage of half-length h: twiddle k at [h + k], e^{-2 pi i k / (2h)} = entry k · m / (2h).
+    for (std::size_t h = 1; h < m; h <<= 1)
+      for (std::size_t k = 0; k < h; ++k) {
+        tw_re_[h + k] = cos_m[k * (m / (2 * h))];
+        tw_im_[h + k] = sin_m[k * (m / (2 * h))];
+      }
     for (std::size_t i = 1, j = 0; i < m; ++i) {
       std::size_t bit = m >> 1;
       for (; j & bit; bit >>= 1) j ^= bit;
@@ -36,25 +44,34 @@ class fft_plan {
         std::swap(re[i], re[rev_[i]]);
         std::swap(im[i], im[rev_[i]]);
       }
-    const double sign = inverse ? -1.0 : 1.0;
-    for (std::size_t len = 2; len <= m_; len <<= 1) {
-      const std::size_t half = len / 2, step = m_ / len;
-      for (std::size_t i = 0; i < m_; i += len)
+    // The inverse is the forward transform of the conjugate, conjugated.
+    if (inverse)
+      for (std::size_t i = 0; i < m_; ++i) im[i] = -im[i];
+    for (std::size_t half = 1; half < m_; half <<= 1) {
+      const double* wr = tw_re_.data() + half;
+      const double* wi = tw_im_.data() + half;
+      for (std::size_t i = 0; i < m_; i += 2 * half) {
+        double* are = re + i;
+        double* aim = im + i;
+        double* bre = re + i + half;
+        double* bim = im + i + half;
+#pragma omp simd
         for (std::size_t k = 0; k < half; ++k) {
-          const double wr = cos_[k * step], wi = sign * sin_[k * step];
-          const std::size_t a = i + k, b = a + half;
-          const double vr = re[b] * wr - im[b] * wi, vi = re[b] * wi + im[b] * wr;
-          re[b] = re[a] - vr;
-          im[b] = im[a] - vi;
-          re[a] += vr;
-          im[a] += vi;
+          const double vr = bre[k] * wr[k] - bim[k] * wi[k], vi = bre[k] * wi[k] + bim[k] * wr[k];
+          bre[k] = are[k] - vr;
+          bim[k] = aim[k] - vi;
+          are[k] += vr;
+          aim[k] += vi;
         }
+      }
     }
+    if (inverse)
+      for (std::size_t i = 0; i < m_; ++i) im[i] = -im[i];
   }
 
  private:
   std::size_t m_;
-  std::vector<double> cos_, sin_;
+  std::vector<double> tw_re_, tw_im_;
   std::vector<std::size_t> rev_;
 };
 
@@ -71,17 +88,43 @@ class host_autocov_source final : public autocov_source {
       std::copy(fft_.begin() + lag_begin, fft_.begin() + lag_end, out);
       return;
     }
-    // Chain-major: each chain's draws stay in cache for all lags of the block.
+    // Chain-major: each chain's centred draws stay in cache for all lags of the block.
     std::fill(out, out + (lag_end - lag_begin), 0.0);
-    for (std::size_t c = 0; c < chains_; ++c)
-      for (std::size_t t = lag_begin; t < lag_end; ++t) out[t - lag_begin] += chain_autocov(x_ + c * n_, n_, means_[c], t);
+    std::vector<double> centred(n_);
+    double sums[lane_lags];
+    for (std::size_t c = 0; c < chains_; ++c) {
+      for (std::size_t i = 0; i < n_; ++i) centred[i] = x_[c * n_ + i] - means_[c];
+      for (std::size_t t0 = lag_begin; t0 < lag_end; t0 += lane_lags) {
+        const std::size_t count = std::min(lane_lags, lag_end - t0);
+        lag_sums(centred.data(), n_, t0, count, sums);
+        for (std::size_t t = 0; t < count; ++t) out[t0 + t - lag_begin] += sums[t] / static_cast<double>(n_);
+      }
+    }
     for (std::size_t t = lag_begin; t < lag_end; ++t) out[t - lag_begin] /= static_cast<double>(chains_);
   }
 
  private:
-  // Lags past this come from one FFT of every chain (direct sums cost chains * n per lag, the FFT
-  // about as much as ~30 lags; needing more than 8 usually means needing many more).
-  static constexpr std::size_t direct_lag_limit = 8;
+  // Lags past this come from one FFT of every chain. Direct sums take one pass over the draws
+  // per 8 lags (vector lanes); the FFT costs about as much as 80 lags: Geyer's truncation
+  // usually stops well before 64 lags, and when it does not it needs many more.
+  static constexpr std::size_t direct_lag_limit = 64;
+  static constexpr std::size_t lane_lags = 8;
+
+  /// s[t] = sum over i + t0 + t < n of d_i d_{i+t0+t}, t < count <= 8: the lags side by side in
+  /// vector lanes, each summed in the order of i (as chain_autocov does).
+  static void lag_sums(const double* d, std::size_t n, std::size_t t0, std::size_t count, double* s) {
+    double acc[lane_lags] = {};
+    std::size_t i = 0;
+    for (; i + t0 + lane_lags <= n; ++i) {
+      const double di = d[i];
+      const double* dj = d + i + t0;
+#pragma omp simd
+      for (std::size_t t = 0; t < lane_lags; ++t) acc[t] += di * dj[t];
+    }
+    for (; i + t0 < n; ++i)
+      for (std::size_t t = 0; t < count && i + t0 + t < n; ++t) acc[t] += d[i] * d[i + t0 + t];
+    for (std::size_t t = 0; t < count; ++t) s[t] = acc[t];
+  }
 
   std::vector<double> fft_all() const {
     std::size_t m = 1;
@@ -124,8 +167,43 @@ namespace diagnostics_detail {
 
 bool is_constant(const double* x, std::size_t size) {
   if (size == 0) return true;
-  const auto mm = std::minmax_element(x, x + size);
-  return (*mm.second - *mm.first) < 1e-15;
+  double lo = x[0], hi = x[0];
+#pragma omp simd reduction(min : lo) reduction(max : hi)
+  for (std::size_t i = 0; i < size; ++i) {
+    lo = x[i] < lo ? x[i] : lo;
+    hi = x[i] > hi ? x[i] : hi;
+  }
+  return diagnostics_formula::is_constant_range(lo, hi);
+}
+
+double host_chain_mean(const double* x, std::size_t n) {
+  const double x0 = x[0];
+  double s = 0;
+#pragma omp simd reduction(+ : s)
+  for (std::size_t i = 0; i < n; ++i) s += x[i] - x0;
+  return x0 + s / static_cast<double>(n);
+}
+
+chain_sums host_chain_sums(const double* x, std::size_t chains, std::size_t n) {
+  chain_sums out{std::vector<double>(chains), std::vector<double>(chains)};
+  for (std::size_t c = 0; c < chains; ++c) {
+    const double* xc = x + c * n;
+    const double m = host_chain_mean(xc, n);
+    double q = 0;
+#pragma omp simd reduction(+ : q)
+    for (std::size_t i = 0; i < n; ++i) q += (xc[i] - m) * (xc[i] - m);
+    out.mean[c] = m;
+    out.m2[c] = q;
+  }
+  return out;
+}
+
+double host_ess(const double* x, std::size_t chains, std::size_t n, std::optional<bool> constant) {
+  if (constant ? *constant : is_constant(x, chains * n)) return static_cast<double>(chains * n);
+  std::vector<double> means(chains);
+  for (std::size_t c = 0; c < chains; ++c) means[c] = host_chain_mean(x + c * n, n);
+  host_autocov_source src(x, chains, n, means.data());
+  return ess_combine(means.data(), chains, n, false, src);
 }
 
 void check_finite(const double* x, std::size_t chains, std::size_t draws, const char* what) {
@@ -145,19 +223,15 @@ void check_min_draws(std::size_t chains, std::size_t draws, const char* statisti
 }  // namespace diagnostics_detail
 
 double ess_plain(const double* x, std::size_t chains, std::size_t n) {
-  if (diagnostics_detail::is_constant(x, chains * n)) return static_cast<double>(chains * n);
-  std::vector<double> means(chains);
-  for (std::size_t c = 0; c < chains; ++c) means[c] = chain_mean(x + c * n, n);
-  host_autocov_source src(x, chains, n, means.data());
-  return ess_combine(means.data(), chains, n, false, src);
+  return diagnostics_detail::host_ess(x, chains, n, std::nullopt);
 }
 
 std::vector<double> mean_autocov_fft(const double* x, std::size_t chains, std::size_t n) {
   std::vector<double> means(chains);
-  for (std::size_t c = 0; c < chains; ++c) means[c] = chain_mean(x + c * n, n);
+  for (std::size_t c = 0; c < chains; ++c) means[c] = diagnostics_detail::host_chain_mean(x + c * n, n);
   host_autocov_source src(x, chains, n, means.data());
   std::vector<double> out(n);
-  src.mean_autocov(0, n, out.data());  // n > 8 lags: the FFT path
+  src.mean_autocov(0, n, out.data());  // n > 64 lags: the FFT path
   return out;
 }
 

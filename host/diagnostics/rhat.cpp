@@ -1,5 +1,5 @@
-// R-hat: the combine step from per-chain moments, split / rank-normalised / folded variants, and
-// nested R-hat (Margossian et al. 2024).
+// R-hat of host arrays: split / rank-normalised / folded variants and nested R-hat (Margossian et
+// al. 2024); the combine steps are in core/diagnostics/combine.cpp.
 #include <cmath>
 #include <limits>
 
@@ -12,12 +12,7 @@ namespace manychains {
 namespace {
 
 std::vector<chain_moments> moments_of(const double* x, std::size_t chains, std::size_t n) {
-  std::vector<chain_moments> m(chains);
-  for (std::size_t c = 0; c < chains; ++c) {
-    m[c].mean = chain_mean(x + c * n, n);
-    m[c].var = chain_variance(x + c * n, n, m[c].mean);
-  }
-  return m;
+  return diagnostics_detail::moments_from_sums(diagnostics_detail::host_chain_sums(x, chains, n), n);
 }
 
 }  // namespace
@@ -46,10 +41,12 @@ double rhat_folded(const double* x, std::size_t chains, std::size_t draws) {
   diagnostics_detail::check_min_draws(chains, draws, "R-hat");
   diagnostics_detail::check_finite(x, chains, draws, "x");
   const auto s = split_chains(x, chains, draws);
-  const auto sorted = diagnostics_detail::sort_draws(s.data(), s.size());
+  diagnostics_detail::sort_scratch scratch;
+  const auto* sorted = diagnostics_detail::sort_records(s.data(), s.size(), scratch);
+  const double median = diagnostics_formula::median_between(diagnostics_detail::value_of(sorted[(s.size() - 1) / 2]),
+                                                            diagnostics_detail::value_of(sorted[s.size() / 2]));
   std::vector<double> z(s.size());
-  diagnostics_detail::folded_z(sorted, diagnostics_detail::median_from_sorted(sorted.values.data(), s.size()),
-                               nullptr, z.data());
+  diagnostics_detail::folded_z(sorted, s.size(), median, nullptr, z.data(), scratch.other(sorted));
   return rhat_plain(z.data(), 2 * chains, draws / 2);
 }
 

@@ -7,6 +7,7 @@
 
 #include "manychains/error.hpp"
 #include "manychains/io/atomic_file.hpp"
+#include "io/npy_parse.hpp"
 
 namespace manychains {
 namespace {
@@ -57,38 +58,46 @@ void convert(const char* bytes, std::size_t count, std::vector<double>& out) {
 
 }  // namespace
 
-npy_array read_npy(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw input_error("cannot open " + path);
-  const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (data.size() < 10 || data.compare(0, 6, "\x93NUMPY") != 0)
-    throw input_error(path + ": not a .npy file");
+npy_layout parse_npy(const char* data, std::size_t size, const std::string& path) {
+  if (size < 10 || std::memcmp(data, "\x93NUMPY", 6) != 0) throw input_error(path + ": not a .npy file");
   const int major = static_cast<unsigned char>(data[6]);
   std::size_t header_len, header_start;
   if (major == 1) {
     header_len = static_cast<unsigned char>(data[8]) | (static_cast<unsigned char>(data[9]) << 8);
     header_start = 10;
   } else {
-    if (data.size() < 12) throw input_error(path + ": truncated .npy header");
+    if (size < 12) throw input_error(path + ": truncated .npy header");
     header_len = 0;
     for (int i = 3; i >= 0; --i) header_len = (header_len << 8) | static_cast<unsigned char>(data[8 + i]);
     header_start = 12;
   }
-  if (data.size() < header_start + header_len) throw input_error(path + ": truncated .npy header");
-  const std::string header = data.substr(header_start, header_len);
+  if (size < header_start + header_len) throw input_error(path + ": truncated .npy header");
+  const std::string header(data + header_start, header_len);
   const std::string fortran = header_value(header, "fortran_order", path);
   if (fortran.substr(0, fortran.find(',')).find("True") != std::string::npos)
     throw input_error(path + ": Fortran-ordered arrays are not supported; save with numpy.ascontiguousarray");
   std::string descr = header_value(header, "descr", path);
   const auto q1 = descr.find('\''), q2 = descr.find('\'', q1 + 1);
-  descr = descr.substr(q1 + 1, q2 - q1 - 1);
+  npy_layout layout;
+  layout.descr = descr.substr(q1 + 1, q2 - q1 - 1);
+  layout.shape = parse_shape(header, path);
+  layout.count = 1;
+  for (auto n : layout.shape) layout.count *= n;
+  layout.data_offset = header_start + header_len;
+  return layout;
+}
 
+npy_array read_npy(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw input_error("cannot open " + path);
+  const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const npy_layout layout = parse_npy(data.data(), data.size(), path);
+  const std::string& descr = layout.descr;
+  const std::size_t count = layout.count;
   npy_array result;
-  result.shape = parse_shape(header, path);
-  std::size_t count = 1;
-  for (auto n : result.shape) count *= n;
-  const char* body = data.data() + header_start + header_len;
-  const std::size_t body_size = data.size() - header_start - header_len;
+  result.shape = layout.shape;
+  const char* body = data.data() + layout.data_offset;
+  const std::size_t body_size = data.size() - layout.data_offset;
   auto need = [&](std::size_t item) {
     if (body_size < count * item)
       throw input_error(path + ": truncated data (" + std::to_string(body_size) + " bytes for " +

@@ -150,7 +150,7 @@ std::vector<double> z_scale(const double* x, std::size_t size);
 double normal_quantile(double p);
 /// The type-7 quantile as scipy `mquantiles(alphap=1, betap=1)` computes it, of unsorted `x`.
 double quantile_type7(const double* x, std::size_t size, double prob);
-/// Chain-averaged autocovariances at every lag 0..n-1 of a (chains, n) array (by FFT when n > 8).
+/// Chain-averaged autocovariances at every lag 0..n-1 of a (chains, n) array (by FFT when n > 64).
 std::vector<double> mean_autocov_fft(const double* x, std::size_t chains, std::size_t n);
 
 }  // namespace manychains

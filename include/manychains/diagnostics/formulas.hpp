@@ -77,6 +77,13 @@ MC_HD_INLINE pooled_moments pool_chain_moments(const double* means, const double
   return {mean, size > 1 ? sqrt(ss / static_cast<double>(size - 1)) : 0.0};
 }
 
+/// The mean of x² over all values from each chain's mean and M2: Σ (M2 + draws · mean²) / size.
+MC_HD_INLINE double pool_mean_square(const double* means, const double* m2, std::size_t chains, std::size_t draws) {
+  double s = 0;
+  for (std::size_t c = 0; c < chains; ++c) s += m2[c] + static_cast<double>(draws) * means[c] * means[c];
+  return s / (static_cast<double>(chains) * static_cast<double>(draws));
+}
+
 // ---- MCSE ------------------------------------------------------------------------------------
 
 /// MCSE of the mean: sd / sqrt(ESS of the mean).

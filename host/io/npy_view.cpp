@@ -1,0 +1,64 @@
+#include "manychains/io/npy_view.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+
+#include "io/npy_parse.hpp"
+#include "manychains/error.hpp"
+
+namespace manychains {
+
+npy_view::npy_view(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) throw input_error("cannot open " + path + ": " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || st.st_size <= 0) {
+    ::close(fd);
+    throw input_error(path + ": not a .npy file");
+  }
+  map_bytes_ = static_cast<std::size_t>(st.st_size);
+  map_ = ::mmap(nullptr, map_bytes_, PROT_READ, MAP_PRIVATE, fd, 0);
+  ::close(fd);  // the mapping keeps the file
+  if (map_ == MAP_FAILED) {
+    map_ = nullptr;
+    throw input_error("cannot map " + path + ": " + std::strerror(errno));
+  }
+  ::madvise(map_, map_bytes_, MADV_SEQUENTIAL);
+  try {
+    const npy_layout layout = parse_npy(static_cast<const char*>(map_), map_bytes_, path);
+    shape_ = layout.shape;
+    descr_ = layout.descr;
+    const std::size_t item = descr_.size() > 2 ? static_cast<std::size_t>(descr_[2] - '0') : 0;
+    if ((descr_ == "<f8" || descr_ == "<f4") && map_bytes_ - layout.data_offset < layout.count * item)
+      throw input_error(path + ": truncated data (" + std::to_string(map_bytes_ - layout.data_offset) +
+                        " bytes for " + std::to_string(layout.count) + " values)");
+    values_ = static_cast<const char*>(map_) + layout.data_offset;
+  } catch (...) {
+    ::munmap(map_, map_bytes_);
+    throw;
+  }
+}
+
+npy_view::~npy_view() {
+  if (map_) ::munmap(map_, map_bytes_);
+}
+
+template <>
+const double* npy_view::data<double>() const {
+  if (!is_float64() || reinterpret_cast<std::uintptr_t>(values_) % alignof(double) != 0) return nullptr;
+  return reinterpret_cast<const double*>(values_);
+}
+
+template <>
+const float* npy_view::data<float>() const {
+  if (!is_float32() || reinterpret_cast<std::uintptr_t>(values_) % alignof(float) != 0) return nullptr;
+  return reinterpret_cast<const float*>(values_);
+}
+
+}  // namespace manychains
