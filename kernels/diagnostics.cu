@@ -1,8 +1,9 @@
-// Convergence diagnostics on device-resident draws: the transforms (split, rank normalisation,
-// folding, quantile indicators) and the per-chain partial statistics (moments, lag sums) run on
-// the GPU with Thrust sorts/scans and CUB block reductions; the combine steps are the host
-// functions of the CPU oracle (rhat_from_moments, ess_combine, rhat_nested_from_moments), fed
-// with chain-sized partials only. The draws never come to the host.
+// The device backend of the diagnostics pipeline (diagnostics/detail/pipeline.hpp) on
+// device-resident draws: the transforms (split, rank normalisation, folding, quantile
+// indicators) and the per-chain partial statistics (moments, lag sums) run on the GPU with Thrust
+// sorts/scans and CUB block reductions; the pipeline's combine steps (core/diagnostics) get
+// chain-sized partials only. The draws never come to the host. Sort indices are 64-bit: a
+// parameter may have more than 2^32 draws.
 #include <cub/block/block_reduce.cuh>
 #include <thrust/copy.h>
 #include <thrust/device_ptr.h>
@@ -18,6 +19,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +28,7 @@
 #include "manychains/devices.hpp"
 #include "manychains/diagnostics.hpp"
 #include "manychains/diagnostics/chain_partials.hpp"
+#include "manychains/diagnostics/detail/pipeline.hpp"
 #include "manychains/diagnostics/formulas.hpp"
 #include "manychains/error.hpp"
 
@@ -73,30 +76,26 @@ __global__ void sq_dev_kernel(const double* x, std::size_t n, double centre, dou
 
 /// Tie-group bounds of sorted values: head[i] = i at a group start (else 0), tail[i] = i + 1 at a
 /// group end (else size); an inclusive max-scan / reverse min-scan spreads them over the group.
-__global__ void group_marks(const double* sorted, std::size_t n, std::uint32_t* head, std::uint32_t* tail) {
+__global__ void group_marks(const double* sorted, std::size_t n, std::uint64_t* head, std::uint64_t* tail) {
   const std::size_t i = blockIdx.x * std::size_t(blockDim.x) + threadIdx.x;
   if (i >= n) return;
-  head[i] = (i == 0 || sorted[i] != sorted[i - 1]) ? static_cast<std::uint32_t>(i) : 0u;
-  tail[i] = (i + 1 == n || sorted[i] != sorted[i + 1]) ? static_cast<std::uint32_t>(i + 1)
-                                                       : static_cast<std::uint32_t>(n);
+  head[i] = (i == 0 || sorted[i] != sorted[i - 1]) ? i : 0u;
+  tail[i] = (i + 1 == n || sorted[i] != sorted[i + 1]) ? i + 1 : n;
 }
 
-/// z[order[i]] = normal quantile of ((average rank - 3/8) / (n + 1/4)), as z_from_sorted.
-__global__ void rank_z_kernel(const std::uint32_t* order, const std::uint32_t* start, const std::uint32_t* end,
+/// z[order[i]] = the z-scaled average rank of sorted position i's tie group [start, end).
+__global__ void rank_z_kernel(const std::uint64_t* order, const std::uint64_t* start, const std::uint64_t* end,
                               std::size_t n, double* z) {
   const std::size_t i = blockIdx.x * std::size_t(blockDim.x) + threadIdx.x;
   if (i >= n) return;
-  const double denom = (static_cast<double>(n) - 0.75) + 1.0;
-  const double rank = (end[i] == start[i] + 1) ? static_cast<double>(i + 1)
-                                               : 0.5 * (static_cast<double>(start[i] + 1) + static_cast<double>(end[i]));
-  z[order[i]] = normal_quantile_hd((rank - 0.375) / denom);
+  z[order[i]] = diagnostics_formula::rank_z(diagnostics_formula::average_rank(start[i], end[i]), n);
 }
 
-struct max_u32 {
-  __host__ __device__ std::uint32_t operator()(std::uint32_t a, std::uint32_t b) const { return a > b ? a : b; }
+struct max_u64 {
+  __host__ __device__ std::uint64_t operator()(std::uint64_t a, std::uint64_t b) const { return a > b ? a : b; }
 };
-struct min_u32 {
-  __host__ __device__ std::uint32_t operator()(std::uint32_t a, std::uint32_t b) const { return a < b ? a : b; }
+struct min_u64 {
+  __host__ __device__ std::uint64_t operator()(std::uint64_t a, std::uint64_t b) const { return a < b ? a : b; }
 };
 struct not_finite {
   __host__ __device__ bool operator()(double v) const { return !isfinite(v); }
@@ -150,24 +149,12 @@ __global__ void mean_over_chains(const double* per_chain, std::size_t chains, st
   out[l] = s / static_cast<double>(chains);
 }
 
-// ---- host orchestration -------------------------------------------------------------------------
+// ---- the device backend of the pipeline ---------------------------------------------------------
 
 double fetch(const double* device_value) {
   double v;
   MC_CUDA_TRY(cudaMemcpy(&v, device_value, sizeof v, cudaMemcpyDeviceToHost));
   return v;
-}
-
-std::vector<chain_moments> device_moments(const double* x, std::size_t chains, std::size_t n, device_buffer<double>& mean,
-                                          device_buffer<double>& m2) {
-  mean.resize(chains);
-  m2.resize(chains);
-  chain_moments_kernel<<<static_cast<unsigned>(chains), block_threads>>>(x, n, mean.data(), m2.data());
-  check_launch();
-  const auto hm = mean.download(), hq = m2.download();
-  std::vector<chain_moments> out(chains);
-  for (std::size_t c = 0; c < chains; ++c) out[c] = {hm[c], n > 1 ? hq[c] / static_cast<double>(n - 1) : 0.0};
-  return out;
 }
 
 /// autocov_source over a device (chains, n) array: lag blocks computed on the device, only
@@ -195,180 +182,120 @@ class device_autocov_source final : public autocov_source {
   device_buffer<double> per_chain_, mean_;
 };
 
-/// ESS of a device (chains, n) array, as ess_plain.
-double device_ess(const double* x, std::size_t chains, std::size_t n) {
-  const std::size_t size = chains * n;
-  const auto mm = thrust::minmax_element(thrust::device, thrust::device_pointer_cast(x),
-                                         thrust::device_pointer_cast(x) + size);
-  const double lo = fetch(thrust::raw_pointer_cast(mm.first)), hi = fetch(thrust::raw_pointer_cast(mm.second));
-  if (hi - lo < 1e-15) return static_cast<double>(size);
-  device_buffer<double> mean, m2;
-  const auto moments = device_moments(x, chains, n, mean, m2);
-  std::vector<double> means(chains);
-  for (std::size_t c = 0; c < chains; ++c) means[c] = moments[c].mean;
-  device_autocov_source src(x, chains, n, mean.data());
-  return ess_combine(means.data(), chains, n, false, src);
-}
+using diagnostics_detail::chain_sums;
+using diagnostics_detail::series;
 
-/// Sorts `values` (copied) with their indices; returns sorted values and order in the buffers.
-void device_sort(const double* values, std::size_t n, device_buffer<double>& sorted, device_buffer<std::uint32_t>& order) {
-  sorted.resize(n);
-  order.resize(n);
-  MC_CUDA_TRY(cudaMemcpy(sorted.data(), values, n * sizeof(double), cudaMemcpyDeviceToDevice));
-  thrust::sequence(thrust::device, thrust::device_pointer_cast(order.data()),
-                   thrust::device_pointer_cast(order.data()) + n, 0u);
-  thrust::sort_by_key(thrust::device, thrust::device_pointer_cast(sorted.data()),
-                      thrust::device_pointer_cast(sorted.data()) + n, thrust::device_pointer_cast(order.data()));
-}
+class device_backend {
+ public:
+  device_backend(const double* draws, std::size_t chains, std::size_t n_draws, std::size_t dim, std::size_t j)
+      : chains_(chains), draws_(n_draws), half_(n_draws / 2), full_(chains * n_draws) {
+    gather_parameter<<<blocks_for(full_.size()), block_threads>>>(draws, full_.size(), dim, j, full_.data());
+    check_launch();
+  }
 
-/// z-scale from sorted values and their order (ties averaged), into z.
-void device_rank_z(const device_buffer<double>& sorted, const device_buffer<std::uint32_t>& order, double* z) {
-  const std::size_t n = sorted.size();
-  device_buffer<std::uint32_t> head(n), tail(n);
-  group_marks<<<blocks_for(n), block_threads>>>(sorted.data(), n, head.data(), tail.data());
-  check_launch();
-  auto h = thrust::device_pointer_cast(head.data());
-  auto t = thrust::device_pointer_cast(tail.data());
-  thrust::inclusive_scan(thrust::device, h, h + n, h, max_u32{});
-  thrust::inclusive_scan(thrust::device, thrust::make_reverse_iterator(t + n), thrust::make_reverse_iterator(t),
-                         thrust::make_reverse_iterator(t + n), min_u32{});
-  rank_z_kernel<<<blocks_for(n), block_threads>>>(order.data(), head.data(), tail.data(), n, z);
-  check_launch();
-}
-
-double device_quantile(const device_buffer<double>& sorted, double prob) {
-  const std::size_t n = sorted.size();
-  if (n == 1) return fetch(sorted.data());
-  const auto pos = diagnostics_formula::type7_locate(n, prob);
-  double two[2];
-  MC_CUDA_TRY(cudaMemcpy(two, sorted.data() + (pos.k - 1), 2 * sizeof(double), cudaMemcpyDeviceToHost));
-  return diagnostics_formula::type7_between(two[0], two[1], pos.gamma);
-}
-
-double device_median(const device_buffer<double>& sorted) {
-  const std::size_t n = sorted.size();
-  if (n % 2 == 1) return fetch(sorted.data() + n / 2);
-  double two[2];
-  MC_CUDA_TRY(cudaMemcpy(two, sorted.data() + (n / 2 - 1), 2 * sizeof(double), cudaMemcpyDeviceToHost));
-  return (two[0] + two[1]) / 2.0;
-}
-
-parameter_diagnostics diagnose_device_parameter(const double* draws, std::size_t chains, std::size_t n_draws,
-                                                std::size_t dim, std::size_t j, const diagnose_options& options,
-                                                const std::string& name) {
-  const std::size_t size = chains * n_draws;
-  device_buffer<double> full(size);
-  gather_parameter<<<blocks_for(size), block_threads>>>(draws, size, dim, j, full.data());
-  check_launch();
-  {
-    auto f = thrust::device_pointer_cast(full.data());
-    const auto bad = thrust::find_if(thrust::device, f, f + size, not_finite{});
-    if (bad != f + size) {
-      const std::size_t k = static_cast<std::size_t>(bad - f);
-      const double v = fetch(full.data() + k);
-      throw input_error("parameter " + name + " has a " + (std::isnan(v) ? "NaN" : "infinite") + " draw (chain " +
-                        std::to_string(k / n_draws) + ", draw " + std::to_string(k % n_draws) +
-                        "); diagnostics need finite draws");
+  chain_sums sums(series s) {
+    return s == series::full ? sums_of(full_.data(), chains_, draws_) : sums_of(data(s), 2 * chains_, half_);
+  }
+  void find_not_finite(const std::string& name) {
+    auto f = thrust::device_pointer_cast(full_.data());
+    const auto bad = thrust::find_if(thrust::device, f, f + full_.size(), not_finite{});
+    if (bad == f + full_.size()) return;
+    const std::size_t k = static_cast<std::size_t>(bad - f);
+    const double v = fetch(full_.data() + k);
+    throw input_error("parameter " + name + " has a " + (std::isnan(v) ? "NaN" : "infinite") + " draw (chain " +
+                      std::to_string(k / draws_) + ", draw " + std::to_string(k % draws_) +
+                      "); diagnostics need finite draws");
+  }
+  void split() {
+    split_.resize(split_size());
+    work_.resize(split_size());
+    split_kernel<<<blocks_for(split_size()), block_threads>>>(full_.data(), chains_, draws_, split_.data());
+    check_launch();
+  }
+  void sort(series s) {
+    if (s == series::full) sort_into(full_.data(), full_.size(), sorted_, order_);
+    else sort_into(split_.data(), split_size(), sorted_, order_);
+  }
+  double sorted_at(std::size_t k) { return fetch(sorted_.data() + k); }
+  void rank_z() { rank_z_into(sorted_, order_, work_.data()); }
+  void folded_rank_z(double median) {
+    abs_dev_kernel<<<blocks_for(split_size()), block_threads>>>(split_.data(), split_size(), median, work_.data());
+    check_launch();
+    sort_into(work_.data(), split_size(), folded_sorted_, folded_order_);
+    rank_z_into(folded_sorted_, folded_order_, work_.data());
+  }
+  void indicator(double q) {
+    indicator_kernel<<<blocks_for(split_size()), block_threads>>>(split_.data(), split_size(), q, work_.data());
+    check_launch();
+  }
+  chain_sums squared_deviations(double mean) {
+    device_buffer<double> c2(full_.size());
+    sq_dev_kernel<<<blocks_for(full_.size()), block_threads>>>(full_.data(), full_.size(), mean, c2.data());
+    check_launch();
+    split_kernel<<<blocks_for(split_size()), block_threads>>>(c2.data(), chains_, draws_, work_.data());
+    check_launch();
+    return sums_of(c2.data(), chains_, draws_);
+  }
+  double ess(series s, std::optional<bool> constant) {
+    const double* x = data(s);
+    const std::size_t chains = 2 * chains_, n = half_, size = chains * n;
+    if (!constant) {
+      const auto mm = thrust::minmax_element(thrust::device, thrust::device_pointer_cast(x),
+                                             thrust::device_pointer_cast(x) + size);
+      constant = diagnostics_formula::is_constant_range(fetch(thrust::raw_pointer_cast(mm.first)),
+                                                        fetch(thrust::raw_pointer_cast(mm.second)));
     }
+    if (*constant) return static_cast<double>(size);
+    const chain_sums m = sums_of(x, chains, n);  // leaves the chain means on the device in mean_
+    device_autocov_source src(x, chains, n, mean_.data());
+    return ess_combine(m.mean.data(), chains, n, false, src);
   }
-  parameter_diagnostics d;
-  d.name = name;
-  device_buffer<double> mbuf, qbuf;
-  const auto full_moments = device_moments(full.data(), chains, n_draws, mbuf, qbuf);
-  // Combine the chains' moments (Chan et al.): equal chain lengths.
-  double mean = 0;
-  for (const auto& m : full_moments) mean += m.mean;
-  mean /= static_cast<double>(chains);
-  double m2 = 0;
-  for (const auto& m : full_moments)
-    m2 += m.var * static_cast<double>(n_draws - 1) + static_cast<double>(n_draws) * (m.mean - mean) * (m.mean - mean);
-  d.mean = mean;
-  d.sd = size > 1 ? std::sqrt(m2 / static_cast<double>(size - 1)) : 0.0;
-  if (options.superchains > 0)
-    d.rhat_nested = rhat_nested_from_moments(full_moments.data(), chains, n_draws, options.superchains);
 
-  device_buffer<double> sorted;
-  device_buffer<std::uint32_t> order;
-  if (n_draws < 4 || n_draws % 2 == 1) {
-    device_sort(full.data(), size, sorted, order);
-    d.q5 = device_quantile(sorted, 0.05);
-    d.q50 = device_quantile(sorted, 0.50);
-    d.q95 = device_quantile(sorted, 0.95);
-    if (n_draws < 4) return d;
-  }
-  const std::size_t half = n_draws / 2, chains2 = 2 * chains, ssize = chains2 * half;
-  device_buffer<double> split(ssize), work(ssize);
-  split_kernel<<<blocks_for(ssize), block_threads>>>(full.data(), chains, n_draws, split.data());
-  check_launch();
-  double q_lo, q_hi;
-  if (n_draws % 2 == 1) {
-    q_lo = options.tail_prob_low == 0.05 ? d.q5 : device_quantile(sorted, options.tail_prob_low);
-    q_hi = options.tail_prob_high == 0.95 ? d.q95 : device_quantile(sorted, options.tail_prob_high);
-    device_sort(split.data(), ssize, sorted, order);
-  } else {
-    device_sort(split.data(), ssize, sorted, order);
-    d.q5 = device_quantile(sorted, 0.05);
-    d.q50 = device_quantile(sorted, 0.50);
-    d.q95 = device_quantile(sorted, 0.95);
-    q_lo = options.tail_prob_low == 0.05 ? d.q5 : device_quantile(sorted, options.tail_prob_low);
-    q_hi = options.tail_prob_high == 0.95 ? d.q95 : device_quantile(sorted, options.tail_prob_high);
-  }
-  const double median = device_median(sorted);
+ private:
+  std::size_t split_size() const { return 2 * chains_ * half_; }
+  const double* data(series s) const { return s == series::split ? split_.data() : work_.data(); }
 
-  // Bulk: z-scale of the split draws.
-  device_rank_z(sorted, order, work.data());
-  {
-    const auto zm = device_moments(work.data(), chains2, half, mbuf, qbuf);
-    d.rhat_bulk = rhat_from_moments(zm.data(), chains2, half);
+  /// Per-chain mean and M2 of a device (chains, n) array; the means stay in mean_ too.
+  chain_sums sums_of(const double* x, std::size_t chains, std::size_t n) {
+    mean_.resize(chains);
+    m2_.resize(chains);
+    chain_moments_kernel<<<static_cast<unsigned>(chains), block_threads>>>(x, n, mean_.data(), m2_.data());
+    check_launch();
+    return {mean_.download(), m2_.download()};
   }
-  d.ess_bulk = device_ess(work.data(), chains2, half);
-  // Folded: z-scale of |split - median|.
-  abs_dev_kernel<<<blocks_for(ssize), block_threads>>>(split.data(), ssize, median, work.data());
-  check_launch();
-  device_sort(work.data(), ssize, sorted, order);
-  device_rank_z(sorted, order, work.data());
-  {
-    const auto zm = device_moments(work.data(), chains2, half, mbuf, qbuf);
-    d.rhat_folded = rhat_from_moments(zm.data(), chains2, half);
+
+  /// Sorts a copy of `values` with their 64-bit indices.
+  static void sort_into(const double* values, std::size_t n, device_buffer<double>& sorted,
+                        device_buffer<std::uint64_t>& order) {
+    sorted.resize(n);
+    order.resize(n);
+    MC_CUDA_TRY(cudaMemcpy(sorted.data(), values, n * sizeof(double), cudaMemcpyDeviceToDevice));
+    thrust::sequence(thrust::device, thrust::device_pointer_cast(order.data()),
+                     thrust::device_pointer_cast(order.data()) + n, std::uint64_t(0));
+    thrust::sort_by_key(thrust::device, thrust::device_pointer_cast(sorted.data()),
+                        thrust::device_pointer_cast(sorted.data()) + n, thrust::device_pointer_cast(order.data()));
   }
-  d.rhat = std::max(*d.rhat_bulk, *d.rhat_folded);
-  {
-    const auto sm = device_moments(split.data(), chains2, half, mbuf, qbuf);
-    d.rhat_classic = rhat_from_moments(sm.data(), chains2, half);
+
+  /// z-scale from sorted values and their order (ties averaged), into z.
+  void rank_z_into(const device_buffer<double>& sorted, const device_buffer<std::uint64_t>& order, double* z) {
+    const std::size_t n = sorted.size();
+    head_.resize(n);
+    tail_.resize(n);
+    group_marks<<<blocks_for(n), block_threads>>>(sorted.data(), n, head_.data(), tail_.data());
+    check_launch();
+    auto h = thrust::device_pointer_cast(head_.data());
+    auto t = thrust::device_pointer_cast(tail_.data());
+    thrust::inclusive_scan(thrust::device, h, h + n, h, max_u64{});
+    thrust::inclusive_scan(thrust::device, thrust::make_reverse_iterator(t + n), thrust::make_reverse_iterator(t),
+                           thrust::make_reverse_iterator(t + n), min_u64{});
+    rank_z_kernel<<<blocks_for(n), block_threads>>>(order.data(), head_.data(), tail_.data(), n, z);
+    check_launch();
   }
-  // Tail: indicators of the 5% / 95% quantiles.
-  indicator_kernel<<<blocks_for(ssize), block_threads>>>(split.data(), ssize, q_lo, work.data());
-  check_launch();
-  const double ess_lo = device_ess(work.data(), chains2, half);
-  indicator_kernel<<<blocks_for(ssize), block_threads>>>(split.data(), ssize, q_hi, work.data());
-  check_launch();
-  d.ess_tail = std::min(ess_lo, device_ess(work.data(), chains2, half));
-  d.ess_mean = device_ess(split.data(), chains2, half);
-  d.mcse_mean = d.sd / std::sqrt(*d.ess_mean);
-  // sd: ESS of (x - mean)^2 on split chains, and its first two moments.
-  device_buffer<double> c2(size);
-  sq_dev_kernel<<<blocks_for(size), block_threads>>>(full.data(), size, mean, c2.data());
-  check_launch();
-  split_kernel<<<blocks_for(ssize), block_threads>>>(c2.data(), chains, n_draws, work.data());
-  check_launch();
-  d.ess_sd = device_ess(work.data(), chains2, half);
-  const auto cm = device_moments(c2.data(), chains, n_draws, mbuf, qbuf);
-  double evar = 0, e4 = 0;
-  for (const auto& m : cm) {
-    evar += m.mean;
-    // sum of v^2 over the chain = M2 + n mean^2
-    e4 += m.var * static_cast<double>(n_draws - 1) + static_cast<double>(n_draws) * m.mean * m.mean;
-  }
-  evar /= static_cast<double>(chains);
-  e4 /= static_cast<double>(size);
-  if (!(evar > 0)) {
-    d.mcse_sd = 0.0;
-  } else {
-    const double varvar = (e4 - evar * evar) / *d.ess_sd;
-    d.mcse_sd = std::sqrt(varvar / evar / 4);
-  }
-  return d;
-}
+
+  std::size_t chains_, draws_, half_;
+  device_buffer<double> full_, split_, work_, sorted_, folded_sorted_, mean_, m2_;
+  device_buffer<std::uint64_t> order_, folded_order_, head_, tail_;
+};
 
 }  // namespace
 
@@ -385,12 +312,12 @@ std::vector<parameter_diagnostics> diagnose_draws_cuda(const double* device_draw
                std::to_string(options.superchains) + " superchains do not divide " + std::to_string(chains) +
                    " chains (chains [k*M, (k+1)*M) form superchain k)");
   }
-  MC_EXPECTS(2 * chains * (n_draws / 2) < (std::size_t(1) << 32), "too many draws per parameter for the device sort");
   std::vector<parameter_diagnostics> out;
   out.reserve(dim);
   for (std::size_t j = 0; j < dim; ++j) {
     const std::string name = j < names.size() ? names[j] : "x[" + std::to_string(j) + "]";
-    out.push_back(diagnose_device_parameter(device_draws, chains, n_draws, dim, j, options, name));
+    device_backend b(device_draws, chains, n_draws, dim, j);
+    out.push_back(diagnostics_detail::diagnose_with(b, chains, n_draws, options, name));
   }
   MC_CUDA_TRY(cudaDeviceSynchronize());
   return out;

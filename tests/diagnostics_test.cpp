@@ -2,6 +2,8 @@
 // tests/reference/make_diagnostics_reference.py), against closed forms, and on degenerate input.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -25,15 +27,16 @@ nlohmann::json reference() {
   return nlohmann::json::parse(in);
 }
 
-// Agreement with ArviZ: relative 1e-6 (the issue's bar). The two differ only by summation order,
-// FFT versus direct lag sums, and scipy's versus our normal quantile function (all ~1e-14).
+// Agreement with ArviZ: relative 1e-11 (the first issue asked for 1e-6). The two differ only by
+// summation order, FFT versus direct lag sums, and scipy's versus our normal quantile function
+// (all ~1e-14; every case passes at 1e-12 here), so a change in a formula shows.
 void expect_rel(double actual, double expected, const std::string& what) {
-  EXPECT_NEAR(actual, expected, 1e-6 * std::fabs(expected)) << what;
+  EXPECT_NEAR(actual, expected, 1e-11 * std::fabs(expected)) << what;
 }
 
 class arviz_reference : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(arviz_reference, matches_arviz_to_1e6) {
+TEST_P(arviz_reference, matches_arviz_to_1e11) {
   const auto ref = reference()["cases"][GetParam()];
   const mc::npy_array a = mc::read_npy(data_dir + "/" + GetParam() + ".npy");
   ASSERT_EQ(a.shape.size(), 2u);
@@ -134,6 +137,26 @@ TEST(diagnostics, fft_and_direct_autocovariances_agree) {
       s += mc::chain_autocov(&x[c * 300], 300, m, t);
     }
     EXPECT_NEAR(fft[t], s / 5, 1e-12 * fft[0]) << "lag " << t;
+  }
+}
+
+TEST(diagnostics, z_scale_averages_ties_in_the_radix_sort) {
+  // 20,000 values (the radix path starts at 4,096): ties, both zeros (equal, with different
+  // bits), negatives. Reference: average rank = #less + (#equal + 1) / 2, by brute force.
+  std::vector<double> x(20000);
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const double pool[] = {-1.5, -0.0, 0.0, 0.25, 3.0};
+    x[i] = i % 3 == 0 ? pool[(i * 7) % 5] : std::sin(double(i)) * 10;
+  }
+  const auto z = mc::z_scale(x.data(), x.size());
+  std::vector<double> sorted = x;
+  std::sort(sorted.begin(), sorted.end());
+  const double n = double(x.size());
+  for (std::size_t i = 0; i < x.size(); i += 97) {
+    const auto lo = std::lower_bound(sorted.begin(), sorted.end(), x[i]);
+    const auto hi = std::upper_bound(sorted.begin(), sorted.end(), x[i]);
+    const double rank = double(lo - sorted.begin()) + (double(hi - lo) + 1) / 2;
+    EXPECT_NEAR(z[i], mc::normal_quantile((rank - 0.375) / (n + 0.25)), 1e-14) << "value " << x[i];
   }
 }
 

@@ -5,7 +5,7 @@
 ///
 /// Definitions follow Vehtari, Gelman, Simpson, Carpenter & Bürkner (2021) and reproduce ArviZ
 /// 0.23's `rhat(method="rank")`, `ess(method="bulk"|"tail"|"mean"|"sd")`, `mcse(method="mean"|"sd")`
-/// to rounding (tests/diagnostics_test.cpp checks 1e-6 relative against stored ArviZ values).
+/// to rounding (tests/diagnostics_test.cpp checks 1e-11 relative against stored ArviZ values).
 /// Autocovariances are per chain (direct lag sums computed lazily, an FFT once many lags are
 /// needed), averaged over chains and truncated by Geyer's initial monotone sequence.
 ///
