@@ -1,7 +1,7 @@
 // The device backend of the diagnostics pipeline (diagnostics/detail/pipeline.hpp) on
 // device-resident draws: the transforms (split, rank normalisation, folding, quantile
 // indicators) and the per-chain partial statistics (moments, lag sums) run on the GPU with Thrust
-// sorts/scans and CUB block reductions; the pipeline's combine steps (core/diagnostics) get
+// sorts/scans and CUB block reductions; the pipeline's combine steps (host/core/diagnostics) get
 // chain-sized partials only. The draws never come to the host. Sort indices are 64-bit: a
 // parameter may have more than 2^32 draws.
 #include <cub/block/block_reduce.cuh>

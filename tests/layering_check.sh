@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The layering of the libraries (CMakeLists.txt): core <- cuda <- host <- CLI, nothing calling up.
 #   layering_check.sh SOURCE_DIR [CORE_LIB HOST_LIB [CUDA_LIB]]
-# 1. Includes: no file of include/, core/ or kernels/ includes a file of host/ (kernels/ and core/
-#    are built without host/ on their include path, but a relative path would still reach it).
+# 1. Includes: no file of include/, host/core/ or kernels/ includes a file of host/ outside host/core/
+#    (kernels/ and host/core/ are built without host/ on their include path, but a relative path
+#    would still reach it).
 # 2. Link graph: the libraries' declared links (cmake --graphviz of a configure-only tree) have
 #    no cycle.
 # 3. Symbols, given the built libraries: nothing that core leaves undefined is defined in host or
@@ -15,7 +16,7 @@ fail=0
 complain() { echo "layering: $*" >&2; fail=1; }
 
 # ---- 1. includes --------------------------------------------------------------------------------
-for dir in include core kernels; do
+for dir in include host/core kernels; do
   [ -d "$src/$dir" ] || continue
   while IFS= read -r file; do
     while IFS= read -r inc; do
@@ -29,6 +30,7 @@ for dir in include core kernels; do
         resolved=$(realpath -m "$src/host/$inc")
       fi
       case "$resolved" in
+        "$(realpath "$src")/host/core/"*) ;;
         "$(realpath "$src")/host/"*) complain "${file#"$src"/} includes host/${resolved#*/host/}" ;;
       esac
     done < <(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$file")

@@ -1,5 +1,5 @@
 // R-hat of host arrays: split / rank-normalised / folded variants and nested R-hat (Margossian et
-// al. 2024); the combine steps are in core/diagnostics/combine.cpp.
+// al. 2024); the combine steps are in host/core/diagnostics/combine.cpp.
 #include <cmath>
 #include <limits>
 

@@ -3,7 +3,7 @@
 /// order, and how their chain-sized partial statistics combine. It is templated on the backend
 /// that holds the draws and runs the transforms and reductions where they are (the host,
 /// host/diagnostics; a CUDA device, kernels/diagnostics.cu); every formula is from formulas.hpp
-/// and the combine steps (rhat_from_moments, ess_combine) from core/diagnostics. Not public API.
+/// and the combine steps (rhat_from_moments, ess_combine) from host/core/diagnostics. Not public API.
 #pragma once
 
 #include <algorithm>
