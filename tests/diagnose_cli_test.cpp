@@ -79,9 +79,9 @@ TEST_F(diagnose_cli, table_and_json_match_the_library) {
   o.superchains = 4;
   const auto expect = mc::diagnose_draws(x.data(), chains, draws, dim, {}, o);
   const auto j = nlohmann::json::parse(slurp(dir_ / "d.json"));
-  ASSERT_EQ(j["parameters"].size(), dim);
+  ASSERT_EQ(j["summary"].size(), dim);
   for (std::size_t p = 0; p < dim; ++p) {
-    const auto& row = j["parameters"][p];
+    const auto& row = j["summary"][p];
     EXPECT_EQ(row["name"], expect[p].name);
     // JSON carries doubles to 17 significant digits: equal to the last bit.
     EXPECT_EQ(row["rhat"].get<double>(), *expect[p].rhat);
@@ -99,9 +99,9 @@ TEST_F(diagnose_cli, two_dimensional_input_and_short_chains) {
   const auto r = run((dir_ / "short.npy").string() + " --json " + (dir_ / "s.json").string());
   ASSERT_EQ(r.status, 0) << r.err;
   const auto j = nlohmann::json::parse(slurp(dir_ / "s.json"));
-  EXPECT_EQ(j["parameters"][0]["name"], "x");
-  EXPECT_FALSE(j["parameters"][0].contains("rhat"));  // undefined below 4 draws: left out
-  EXPECT_DOUBLE_EQ(j["parameters"][0]["mean"].get<double>(), 3.5);
+  EXPECT_EQ(j["summary"][0]["name"], "x");
+  EXPECT_FALSE(j["summary"][0].contains("rhat"));  // undefined below 4 draws: left out
+  EXPECT_DOUBLE_EQ(j["summary"][0]["mean"].get<double>(), 3.5);
 }
 
 TEST_F(diagnose_cli, nan_and_bad_superchains_are_clear_errors) {

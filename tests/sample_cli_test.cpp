@@ -25,8 +25,8 @@ TEST(SampleCli, WritesDrawsAndRunJson) {
   EXPECT_EQ(draws.shape, (std::vector<std::size_t>{16, 20, 3}));
   const auto run = nlohmann::json::parse(std::ifstream(out + "/run.json"));
   EXPECT_EQ(run["settings"]["seed"], 5);
-  EXPECT_EQ(run["device_used"], "cpu");
-  EXPECT_EQ(run["partial"], false);
+  EXPECT_EQ(run["device"], "cpu");
+  EXPECT_EQ(run["interrupted"], false);
   EXPECT_EQ(run["summary"].size(), 3u);
   EXPECT_GT(run["chain_steps_per_second"].get<double>(), 0.0);
   // The TV curve against the Gaussian's exact marginals, from the start (step 0) on.
@@ -110,7 +110,7 @@ TEST(SampleCli, CtrlCKeepsCompletedDrawsMarkedPartial) {
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 130);
   const auto run = nlohmann::json::parse(std::ifstream(out + "/run.json"));
-  EXPECT_EQ(run["partial"], true);
+  EXPECT_EQ(run["interrupted"], true);
   const auto draws = manychains::read_npy(out + "/draws.npy");
   ASSERT_EQ(draws.shape.size(), 3u);
   EXPECT_EQ(draws.shape[0], 512u);
