@@ -20,6 +20,11 @@ std::vector<parameter_summary> summarize_run(const sample_result<T>& result, con
 /// same keys): the per-dimension scale (d,) and, for a dense metric, its Cholesky factor (d, d).
 inline const char* const inverse_metric_sqrt_file = "inverse_metric_sqrt.npy";
 inline const char* const inverse_metric_factor_file = "inverse_metric_factor.npy";
+/// Every file a run of any subcommand writes beside run.json: a new run removes the ones it does
+/// not write itself (run_folder::commit), so that no file of a previous run stays beside it.
+inline const std::vector<std::string> run_folder_files = {
+    "draws.npy", "posterior.nc", "particles.npy", "inverse_metric_sqrt.npy", "inverse_metric_factor.npy",
+    "acceptance_fraction_per_ensemble.npy"};
 /// Above this many parameters run.json's "summary" is null (the numbers are in posterior.nc).
 inline constexpr std::size_t max_summary_rows_in_json = 1000;
 

@@ -90,7 +90,7 @@ void run_sample(const sample_options& o, const any_target& target) {
   const nlohmann::json tv_curve = tv.curve();
   nlohmann::json report = run_json(settings_json, result, info, rows, engine->device_name());
   report["tv"] = tv_curve;
-  folder.commit(report.dump(2) + "\n", {inverse_metric_factor_file});
+  folder.commit(report.dump(2) + "\n", run_folder_files);
   if (!o.quiet) {
     std::cout << fmt::format("manychains sample: {} on {} ({}), {} chains x {} draws, seed {}\n", info.spec,
                              engine->device_name(), o.precision, o.settings.chains, result.kept_draws,
