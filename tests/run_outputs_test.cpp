@@ -51,7 +51,8 @@ TEST(InferenceData, WritesGroupsArvizReads) {
   const std::vector<double> lp = {1, 2, 3, 4, 5, 6};
   const std::vector<std::uint8_t> div = {0, 1, 0, 0, 0, 1};
   {
-    mc::inference_data_writer w(path, {{"seed", 18446744073709551615ull}, {"target", "funnel"}, {"bad", 1.0 / 0.0}});
+    mc::inference_data_writer w(path, {{"seed", 18446744073709551615ull}, {"target", "funnel"}, {"bad", 1.0 / 0.0}},
+                                mc::inference_data_writer::estimate_bytes(x.size() + 2 * lp.size(), 8));
     w.begin_group("posterior", chains, draws, {{"thin", 1}});
     w.put_parameters(x.data(), dim, mc::parameter_blocks({"v", "x[0]", "x[1]"}));
     w.begin_group("sample_stats", chains, draws, nlohmann::json::object());

@@ -3,7 +3,10 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <map>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -117,4 +120,30 @@ TEST(SampleCli, CtrlCKeepsCompletedDrawsMarkedPartial) {
   EXPECT_LT(draws.shape[1], 10000u);
   EXPECT_EQ(draws.shape[1], run["draws_shape"][1].get<std::size_t>());
   for (double v : draws.values) ASSERT_TRUE(std::isfinite(v));
+}
+
+// A disk that fills after draws.npy but before run.json (here a file-size limit that draws.npy
+// fits under and posterior.nc does not) fails with one line and leaves the previous run whole:
+// its run.json beside its own draws, and no temporary file.
+TEST(SampleCli, FullDiskLeavesThePreviousRunWhole) {
+  const std::string out = temp_dir("full");
+  ASSERT_EQ(run_command(cli() + " sample --chains 16 --warmup 50 --draws 50 --seed 1 --device cpu --quiet --out " +
+                        out).exit_code, 0);
+  const auto slurp = [](const std::string& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  std::map<std::string, std::string> before;
+  for (const auto& e : std::filesystem::directory_iterator(out)) before[e.path().filename()] = slurp(e.path());
+  // 64 x 500 x 2 doubles: draws.npy is 512 KB and fits under 800 KiB; posterior.nc (1.3 MB) does not.
+  const auto r = run_command("bash -c \"trap '' XFSZ; ulimit -f 800; exec " + cli() +
+                             " sample --chains 64 --warmup 300 --draws 500 --seed 2 --device cpu --quiet --out " + out +
+                             "\"");
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.rfind("error: cannot write", 0), 0u) << r.output;
+  EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+  std::map<std::string, std::string> after;
+  for (const auto& e : std::filesystem::directory_iterator(out)) after[e.path().filename()] = slurp(e.path());
+  EXPECT_EQ(after.size(), before.size());
+  for (const auto& [name, bytes] : before) EXPECT_TRUE(after.count(name) && after[name] == bytes) << name;
 }

@@ -146,7 +146,8 @@ void run_stretch_command(const ensemble_options& o, const any_target& target, st
   write_npy(folder.stage("draws.npy"), {shape.total(), r.kept_draws, info.dim}, r.draws.data());
   write_npy(folder.stage("acceptance_fraction_per_ensemble.npy"), {shape.ensembles}, per_ensemble.data());
   {  // each walker's chain as an ArviZ chain, as arviz.from_emcee has them
-    inference_data_writer nc(folder.stage("posterior.nc"), settings);
+    inference_data_writer nc(folder.stage("posterior.nc"), settings,
+                             inference_data_writer::estimate_bytes(r.draws.size(), sizeof(T)));
     nc.begin_group("posterior", shape.total(), r.kept_draws, settings);
     nc.put_parameters(r.draws.data(), info.dim, parameter_blocks(info.parameter_names));
     nc.close();

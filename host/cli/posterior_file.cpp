@@ -24,7 +24,10 @@ void write_posterior_file(const std::string& path, const sample_result<T>& r, co
                           const nlohmann::json& settings) {
   const std::vector<parameter_block> blocks = parameter_blocks(info.parameter_names);
   const std::size_t chains = r.chains.size();
-  inference_data_writer file(path, settings);
+  const std::size_t draws = r.kept_draws + r.warmup_steps_done * !r.warmup_draws.empty();
+  // Per draw: the parameters, and lp, acceptance_rate, step_size (8 bytes each) and diverging (1).
+  const std::size_t bytes = inference_data_writer::estimate_bytes(chains * draws, info.dim * sizeof(T) + 25);
+  inference_data_writer file(path, settings, bytes);
   file.begin_group("posterior", chains, r.kept_draws, settings);
   file.put_parameters(r.draws_data(), info.dim, blocks);
   if (!r.stats.empty()) {

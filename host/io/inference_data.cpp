@@ -1,13 +1,18 @@
 #include "manychains/io/inference_data.hpp"
 
 #include <netcdf.h>
+#include <netcdf_mem.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <ctime>
+#include <cstdlib>
 #include <set>
 
 #include "manychains/error.hpp"
+#include "manychains/io/atomic_file.hpp"
 
 namespace manychains {
 namespace {
@@ -201,9 +206,32 @@ std::vector<parameter_block> read_posterior_parameters(const std::string& path) 
   return blocks;
 }
 
-inference_data_writer::inference_data_writer(const std::string& path, const nlohmann::json& attributes)
+std::size_t inference_data_writer::estimate_bytes(std::size_t values, std::size_t bytes_per_value) {
+  return values * bytes_per_value + (std::size_t(1) << 20);  // data plus HDF5's metadata
+}
+
+inference_data_writer::inference_data_writer(const std::string& path, const nlohmann::json& attributes,
+                                             std::size_t expected_bytes)
     : path_(path) {
-  check(nc_create(path.c_str(), NC_NETCDF4 | NC_CLOBBER, &file_), path_, "create");
+  // Built in memory where that costs little: HDF5 does not survive a failed write (libnetcdf
+  // 4.9 crashes closing such a file), and our own write of the bytes fails cleanly.
+  const double ram = double(::sysconf(_SC_PHYS_PAGES)) * double(::sysconf(_SC_PAGE_SIZE));
+  in_memory_ = double(expected_bytes) <= std::min(ram / 8, double(std::size_t(2) << 30));
+  if (in_memory_) {
+    check(nc_create_mem(path.c_str(), NC_NETCDF4, expected_bytes, &file_), path_, "create");
+  } else {
+    const auto slash = path.rfind('/');
+    const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
+    struct statvfs fs {};
+    if (::statvfs(dir.c_str(), &fs) == 0) {
+      const double free_bytes = double(fs.f_bavail) * double(fs.f_frsize);
+      if (double(expected_bytes) > free_bytes)
+        throw memory_error("posterior.nc needs " + std::to_string(expected_bytes >> 20) + " MiB in " + dir +
+                           " but only " + std::to_string(static_cast<std::size_t>(free_bytes) >> 20) +
+                           " MiB are free; use fewer chains or draws, or --thin");
+    }
+    check(nc_create(path.c_str(), NC_NETCDF4 | NC_CLOBBER, &file_), path_, "create");
+  }
   nlohmann::json root = attributes;
   char stamp[32] = {};
   const std::time_t now = std::time(nullptr);
@@ -214,7 +242,13 @@ inference_data_writer::inference_data_writer(const std::string& path, const nloh
 }
 
 inference_data_writer::~inference_data_writer() {
-  if (file_ >= 0) nc_close(file_);
+  if (file_ < 0) return;
+  if (in_memory_) {  // nothing reached the disk: drop the memory
+    NC_memio memio{};
+    if (nc_close_memio(file_, &memio) == NC_NOERR) std::free(memio.memory);
+  } else {
+    nc_abort(file_);
+  }
 }
 
 void inference_data_writer::begin_group(const std::string& name, std::size_t chains, std::size_t draws,
@@ -293,7 +327,15 @@ void inference_data_writer::put_flag(const std::string& name, const std::uint8_t
 void inference_data_writer::close() {
   const int file = file_;
   file_ = -1;
-  check(nc_close(file), path_, "close");
+  if (!in_memory_) {
+    check(nc_close(file), path_, "close");
+    return;
+  }
+  NC_memio memio{};
+  check(nc_close_memio(file, &memio), path_, "close");
+  std::string bytes(static_cast<const char*>(memio.memory), memio.size);
+  std::free(memio.memory);
+  write_file_atomically(path_, bytes);
 }
 
 template void inference_data_writer::put_parameters<float>(const float*, std::size_t,

@@ -39,8 +39,11 @@ std::vector<parameter_block> read_posterior_parameters(const std::string& path);
 /// destructor of an unclosed writer closes the file, which the caller then discards.
 class inference_data_writer {
  public:
-  /// Creates (or overwrites) `path` with `attributes` (a JSON object) on the root group.
-  inference_data_writer(const std::string& path, const nlohmann::json& attributes);
+  /// Creates (or overwrites) `path` with `attributes` (a JSON object) on the root group. A file of
+  /// at most `expected_bytes` that fits in a small share of memory is built in memory and written
+  /// out by close(), so that a full disk fails cleanly there; a larger one is written in place,
+  /// after checking that the disk has room (throws memory_error when it has not).
+  inference_data_writer(const std::string& path, const nlohmann::json& attributes, std::size_t expected_bytes);
   ~inference_data_writer();
   inference_data_writer(const inference_data_writer&) = delete;
   inference_data_writer& operator=(const inference_data_writer&) = delete;
@@ -59,8 +62,12 @@ class inference_data_writer {
   /// Flushes and closes the file; throws manychains::error when that fails (a full disk, say).
   void close();
 
+  /// The bytes of an InferenceData file of these many values (an estimate for expected_bytes).
+  static std::size_t estimate_bytes(std::size_t values, std::size_t bytes_per_value);
+
  private:
   std::string path_;
+  bool in_memory_ = false;
   int file_ = -1, group_ = -1;
   int chain_dim_ = -1, draw_dim_ = -1;
   std::size_t chains_ = 0, draws_ = 0;
