@@ -4,6 +4,7 @@
 
 #include "manychains/diagnostics.hpp"
 #include "manychains/error.hpp"
+#include "manychains/io/inference_data.hpp"
 #include "manychains/io/npy.hpp"
 
 namespace manychains::cli {
@@ -32,7 +33,8 @@ nlohmann::json run_json(const nlohmann::json& settings, const sample_result<T>& 
   nlohmann::json run = {{"settings", settings},
           {"device", device_name},
           {"dim", info.dim},
-          {"parameter_names", info.parameter_names},
+          {"parameter_names", parameter_names_json(info.parameter_names)},
+          {"parameter_shapes", parameter_shapes_json(info.parameter_names)},
           {"draws", "draws.npy"},
           {"draws_shape", {r.chains.size(), r.kept_draws, info.dim}},
           {"posterior", "posterior.nc"},
@@ -53,6 +55,16 @@ nlohmann::json run_json(const nlohmann::json& settings, const sample_result<T>& 
   else
     run["summary"] = nullptr;  // per-parameter values of a large model belong in posterior.nc, not in JSON
   return run;
+}
+
+nlohmann::json parameter_names_json(const std::vector<std::string>& names) {
+  return names.size() <= max_summary_rows_in_json ? nlohmann::json(names) : nlohmann::json(nullptr);
+}
+
+nlohmann::json parameter_shapes_json(const std::vector<std::string>& names) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& b : parameter_blocks(names)) out.push_back({{"name", b.name}, {"shape", b.shape}});
+  return out;
 }
 
 template <class T>

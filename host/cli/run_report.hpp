@@ -28,6 +28,12 @@ inline const std::vector<std::string> run_folder_files = {
 /// Above this many parameters run.json's "summary" is null (the numbers are in posterior.nc).
 inline constexpr std::size_t max_summary_rows_in_json = 1000;
 
+/// run.json's "parameter_names": the names, or null above max_summary_rows_in_json parameters
+/// (then "parameter_shapes" and posterior.nc say the same in a few bytes).
+nlohmann::json parameter_names_json(const std::vector<std::string>& names);
+/// run.json's "parameter_shapes": [{"name", "shape"}] as posterior.nc groups them ("x" of shape [n]).
+nlohmann::json parameter_shapes_json(const std::vector<std::string>& names);
+
 template <class T>
 void stage_metric_files(run_folder& folder, const sample_result<T>& result);
 
