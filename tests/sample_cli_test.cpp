@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "manychains/io/inference_data.hpp"
 #include "manychains/io/npy.hpp"
 #include "test_support.hpp"
 
@@ -31,6 +32,18 @@ TEST(SampleCli, WritesDrawsAndRunJson) {
   EXPECT_EQ(run["device"], "cpu");
   EXPECT_EQ(run["interrupted"], false);
   EXPECT_EQ(run["summary"].size(), 3u);
+  // The files beside run.json, named in it; the preconditioner is never inlined.
+  EXPECT_EQ(run["parameter_names"], (std::vector<std::string>{"x[0]", "x[1]", "x[2]"}));
+  EXPECT_EQ(run["parameter_shapes"][0]["name"], "x");
+  EXPECT_EQ(run["parameter_shapes"][0]["shape"], (std::vector<std::size_t>{3}));
+  EXPECT_EQ(run["posterior"], "posterior.nc");
+  EXPECT_EQ(manychains::flat_names(manychains::read_posterior_parameters(out + "/posterior.nc")),
+            run["parameter_names"].get<std::vector<std::string>>());
+  EXPECT_EQ(manychains::read_npy(out + "/" + run["inverse_metric_sqrt"].get<std::string>()).shape,
+            (std::vector<std::size_t>{3}));
+  ASSERT_TRUE(run["inverse_metric_factor"].is_string());  // dim 3 <= 100 and 16 chains >= 6: dense
+  EXPECT_EQ(manychains::read_npy(out + "/" + run["inverse_metric_factor"].get<std::string>()).shape,
+            (std::vector<std::size_t>{3, 3}));
   EXPECT_GT(run["chain_steps_per_second"].get<double>(), 0.0);
   // The TV curve against the Gaussian's exact marginals, from the start (step 0) on.
   EXPECT_EQ(run["tv"]["reference"], "exact marginals");
