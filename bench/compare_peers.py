@@ -167,7 +167,7 @@ def torch_mala(target, chains, eps, steps, seed, dtype):
 
 
 def manychains_mala(binary, target, chains, eps, steps, seed, device, precision, keep_draws=True):
-    """The CLI; its wall_seconds include writing every kept draw to draws.npy on disk. Without
+    """The CLI; its "seconds" include writing every kept draw to draws.npy on disk. Without
     keep_draws only the last step is kept and no TV curve is recorded: the sampler alone."""
     with tempfile.TemporaryDirectory() as out:
         cmd = [binary, "sample", "--target", target.spec, "--chains", str(chains),
@@ -177,7 +177,7 @@ def manychains_mala(binary, target, chains, eps, steps, seed, device, precision,
             cmd += ["--thin", str(steps), "--tv-every", "0"]
         subprocess.run(cmd, check=True, stderr=subprocess.DEVNULL)
         run = json.load(open(os.path.join(out, "run.json")))
-        return run["wall_seconds"], 0.0, np.load(os.path.join(out, "draws.npy")), run["device_used"]
+        return run["seconds"], 0.0, np.load(os.path.join(out, "draws.npy")), run["device"]
 
 
 def min_bulk_ess(draws, burn):

@@ -52,7 +52,7 @@ def run_cli(cli, path, device, out_json):
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     with open(out_json) as fh:
-        rows = json.load(fh)["parameters"]
+        rows = json.load(fh)["summary"]
     return elapsed, cpu, {k: np.array([r[k] for r in rows]) for k in ("rhat", "ess_bulk", "ess_tail", "mcse_mean")}
 
 

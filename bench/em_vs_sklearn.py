@@ -93,7 +93,7 @@ def main():
         row = dict(n=n, d=args.d, k=args.k, iterations=args.iters, sklearn_s_per_iter=sk_iter,
                    manychains_s_per_iter=mc_iter, speedup=sk_iter / mc_iter, manychains_wall_s=wall,
                    sklearn_cpu_s_per_iter=sk_cpu, manychains_cpu_s_per_iter=mc_cpu, cpu_speedup=sk_cpu / mc_cpu,
-                   device=res["settings"]["device"], precision=args.precision,
+                   device=res["device"], precision=args.precision,
                    ll_sklearn=ll_sk, ll_manychains=res["mean_log_likelihood"])
         rows.append(row)
         print(json.dumps(row))

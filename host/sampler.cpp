@@ -37,6 +37,40 @@ pooled pool(const segment_result& r) {
   return p;
 }
 
+/// Keeps the first `done` of `stride` values in each of n rows of `values` (each row `width` wide),
+/// contiguous: what an interrupted run keeps.
+template <class V>
+void keep_prefix(V& values, std::size_t n, std::size_t stride, std::size_t done, std::size_t width) {
+  if (values.empty() || done == stride) return;
+  for (std::size_t c = 1; c < n; ++c)
+    std::copy_n(values.data() + c * stride * width, done * width, values.data() + c * done * width);
+  values.resize(n * done * width);
+  values.shrink_to_fit();
+}
+
+void keep_prefix(draw_stats& s, std::size_t n, std::size_t stride, std::size_t done) {
+  keep_prefix(s.logp, n, stride, done, 1);
+  keep_prefix(s.accept_prob, n, stride, done, 1);
+  keep_prefix(s.divergent, n, stride, done, 1);
+}
+
+/// Allocates `count` values, or says which memory could not be had.
+template <class V>
+void allocate(V& values, std::size_t count, const char* what) {
+  try {
+    values.assign(count, typename V::value_type{});
+  } catch (const std::bad_alloc&) {
+    throw memory_error(std::string(what) + " need " + std::to_string((count * sizeof(typename V::value_type)) >> 20) +
+                       " MiB of host memory, which could not be allocated; use fewer chains or draws, or --thin");
+  }
+}
+
+void allocate(draw_stats& s, std::size_t count, const char* what) {
+  allocate(s.logp, count, what);
+  allocate(s.accept_prob, count, what);
+  allocate(s.divergent, count, what);
+}
+
 template <class T>
 std::vector<T> as(const std::vector<double>& v) {
   return std::vector<T>(v.begin(), v.end());
@@ -155,11 +189,22 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
     s.observer(step, std::vector<double>(x.begin(), x.end()));
   };
   observe(0);
+  if (s.save_warmup) {
+    allocate(out.warmup_draws, n * s.warmup * d, "the warm-up draws");
+    allocate(out.warmup_stats, n * s.warmup, "the warm-up statistics");
+    out.warmup_step_sizes.reserve(s.warmup);
+    request.draws = out.warmup_draws.data();
+    request.draws_per_chain = s.warmup;
+    request.thin = 1;
+    request.stats = out.warmup_stats.ref();
+  }
   const auto window_ends = s.adapt_preconditioner ? scale_window_ends(s.warmup) : std::vector<std::size_t>{};
   for (std::size_t t = 0; t < s.warmup && !stopped(); ++t) {
     request.step_size = static_cast<T>(step);
     request.scale = as<T>(scale);
     request.chol = as<T>(chol);
+    request.first_draw = t;
+    if (s.save_warmup) out.warmup_step_sizes.push_back(static_cast<double>(request.step_size));
     const pooled p = pool(engine.run(request));
     const double mean_accept = p.accept_prob / static_cast<double>(n);
     warmup_accept += mean_accept;
@@ -177,6 +222,8 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
   }
   if (!s.step_size && out.warmup_steps_done > 0) step = adapt.final_step();
   out.warmup_accept_rate = out.warmup_steps_done ? warmup_accept / out.warmup_steps_done : 0.0;
+  keep_prefix(out.warmup_draws, n, s.warmup, out.warmup_steps_done, d);
+  keep_prefix(out.warmup_stats, n, s.warmup, out.warmup_steps_done);
   out.step_size = step;
   out.scale = scale;
   out.chol = chol;
@@ -194,6 +241,7 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
                          " MiB of host memory, which could not be allocated; use fewer chains or draws, or --thin");
     }
   }
+  if (s.draw_stats) allocate(out.stats, n * kept, "the per-draw statistics");
   T* const draws = draws_storage ? draws_storage : out.draws.data();
   request.step_size = static_cast<T>(step);
   request.scale = as<T>(scale);
@@ -201,6 +249,7 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
   request.draws = draws;
   request.draws_per_chain = kept;
   request.thin = s.thin;
+  request.stats = s.draw_stats ? out.stats.ref() : draw_stats_ref{};
   const std::size_t chunk_draws = std::max<std::size_t>(1, (s.observe_every ? s.observe_every : 100) / s.thin);
   double accept_sum = 0;
   std::size_t done = 0;
@@ -226,6 +275,7 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
       out.draws.shrink_to_fit();
     }
   }
+  keep_prefix(out.stats, n, kept, done);
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;
 }

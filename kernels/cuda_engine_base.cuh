@@ -49,6 +49,7 @@ class cuda_engine_base : public chain_engine<T> {
     state_.accept_prob.zero();
     state_.accepted.zero();
     state_.divergent.zero();
+    if (request.draws && request.stats.wanted()) return run_with_draw_stats(request);
     if (!request.draws) {
       advance(request, request.steps, nullptr);
     } else {
@@ -108,6 +109,38 @@ class cuda_engine_base : public chain_engine<T> {
       MC_CUDA_TRY(cudaEventRecord(b.copied, copy_stream_));
     }
     while (filed < kept) file_oldest(std::min(chunk, kept - filed));
+  }
+
+  /// One thinning interval per launch, reading each chain's totals after it: the kept draw's
+  /// log-density, mean acceptance and divergence. Slower than stream_draws' fused launches (a
+  /// fused per-draw record in the kernels is left for later), but the same chains bit for bit.
+  segment_result run_with_draw_stats(const segment_request<T>& request) {
+    const std::size_t n = state_.n, kept = request.steps / request.thin;
+    segment_result total{std::vector<double>(n, 0.0), std::vector<std::uint64_t>(n, 0),
+                         std::vector<std::uint64_t>(n, 0)};
+    segment_request<T> one = request;
+    one.steps = request.thin;
+    for (std::size_t k = 0; k < kept; ++k) {
+      state_.accept_prob.zero();
+      state_.accepted.zero();
+      state_.divergent.zero();
+      one.first_draw = request.first_draw + k;
+      stream_draws(one);
+      MC_CUDA_TRY(cudaDeviceSynchronize());
+      const std::vector<double> accept_prob = state_.accept_prob.download();
+      const std::vector<std::uint64_t> accepted = state_.accepted.download(), divergent = state_.divergent.download();
+      const std::vector<T> logp = state_.logp.download();
+      for (std::size_t c = 0; c < n; ++c) {
+        total.accept_prob[c] += accept_prob[c];
+        total.accepted[c] += accepted[c];
+        total.divergent[c] += divergent[c];
+        const std::size_t i = c * request.draws_per_chain + one.first_draw;
+        request.stats.logp[i] = static_cast<double>(logp[c]);
+        request.stats.accept_prob[i] = accept_prob[c] / static_cast<double>(request.thin);
+        request.stats.divergent[i] = divergent[c] > 0 ? 1 : 0;
+      }
+    }
+    return total;
   }
 
   /// Device layout draws[(k * dim + j) * n + c] of draws [first, first + count) to the host's

@@ -11,6 +11,8 @@
 #include <random>
 #include <string>
 
+#include "manychains/io/npy.hpp"
+
 namespace {
 
 struct command_result {
@@ -56,7 +58,10 @@ TEST(ConvergeCli, ReusesASampleRunAndWritesTheCurve) {
   const nlohmann::json j = read_json(dir + "/converge.json");
   EXPECT_EQ(j["settings"]["target"], "gaussian:dim=3,scale=1;2;3");  // taken from the run
   EXPECT_DOUBLE_EQ(j["settings"]["step_size"].get<double>(), run_json["step_size"].get<double>());
-  EXPECT_EQ(j["settings"]["inverse_metric_sqrt"], run_json["inverse_metric_sqrt"]);
+  // run.json names the .npy file beside it that holds the preconditioner.
+  ASSERT_EQ(run_json["inverse_metric_sqrt"], "inverse_metric_sqrt.npy");
+  EXPECT_EQ(j["settings"]["inverse_metric_sqrt"].get<std::vector<double>>(),
+            manychains::read_npy(dir + "/run/inverse_metric_sqrt.npy").values);
   EXPECT_EQ(j["unmet_pairs"], 0);
   EXPECT_EQ(j["curve_is_lower_bound_on_bound"], false);
   const auto& bound = j["curve"]["bound"];

@@ -1,6 +1,7 @@
 // `manychains diagnose` end to end: writes a small .npy, runs the CLI binary, reads its JSON.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <sys/wait.h>
@@ -79,9 +80,9 @@ TEST_F(diagnose_cli, table_and_json_match_the_library) {
   o.superchains = 4;
   const auto expect = mc::diagnose_draws(x.data(), chains, draws, dim, {}, o);
   const auto j = nlohmann::json::parse(slurp(dir_ / "d.json"));
-  ASSERT_EQ(j["parameters"].size(), dim);
+  ASSERT_EQ(j["summary"].size(), dim);
   for (std::size_t p = 0; p < dim; ++p) {
-    const auto& row = j["parameters"][p];
+    const auto& row = j["summary"][p];
     EXPECT_EQ(row["name"], expect[p].name);
     // JSON carries doubles to 17 significant digits: equal to the last bit.
     EXPECT_EQ(row["rhat"].get<double>(), *expect[p].rhat);
@@ -99,9 +100,9 @@ TEST_F(diagnose_cli, two_dimensional_input_and_short_chains) {
   const auto r = run((dir_ / "short.npy").string() + " --json " + (dir_ / "s.json").string());
   ASSERT_EQ(r.status, 0) << r.err;
   const auto j = nlohmann::json::parse(slurp(dir_ / "s.json"));
-  EXPECT_EQ(j["parameters"][0]["name"], "x");
-  EXPECT_FALSE(j["parameters"][0].contains("rhat"));  // undefined below 4 draws: left out
-  EXPECT_DOUBLE_EQ(j["parameters"][0]["mean"].get<double>(), 3.5);
+  EXPECT_EQ(j["summary"][0]["name"], "x");
+  EXPECT_FALSE(j["summary"][0].contains("rhat"));  // undefined below 4 draws: left out
+  EXPECT_DOUBLE_EQ(j["summary"][0]["mean"].get<double>(), 3.5);
 }
 
 TEST_F(diagnose_cli, nan_and_bad_superchains_are_clear_errors) {
@@ -122,3 +123,40 @@ TEST_F(diagnose_cli, nan_and_bad_superchains_are_clear_errors) {
 }
 
 }  // namespace
+
+// Names come from the run beside the draws: run.json's parameter_names, or else posterior.nc.
+TEST_F(diagnose_cli, names_parameters_from_the_run_json_or_posterior_nc) {
+  const fs::path run_dir = dir_ / "oring";
+  const std::string sample = std::string(MANYCHAINS_CLI) + " sample --target oring --chains 8 --warmup 100 --draws 50 "
+                             "--seed 1 --device cpu --quiet --out " + run_dir.string() + " 2> /dev/null";
+  ASSERT_EQ(std::system(sample.c_str()), 0);
+  const std::string draws = (run_dir / "draws.npy").string();
+  auto r = run(draws + " --device cpu --json " + (dir_ / "o.json").string());
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("alpha"), std::string::npos) << r.out;
+  EXPECT_EQ(nlohmann::json::parse(slurp(dir_ / "o.json"))["parameter_names"],
+            (std::vector<std::string>{"alpha", "beta"}));
+  fs::remove(run_dir / "run.json");  // posterior.nc alone still names them
+  r = run(draws + " --device cpu");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("beta"), std::string::npos) << r.out;
+  fs::copy_file(run_dir / "draws.npy", dir_ / "copy.npy");  // a file of no run: x[0], x[1]
+  r = run((dir_ / "copy.npy").string() + " --device cpu");
+  EXPECT_NE(r.out.find("x[1]"), std::string::npos) << r.out;
+}
+
+// At d = 100 with every parameter failing, --quiet prints one line per check, as sample does.
+TEST_F(diagnose_cli, quiet_groups_warnings_per_check) {
+  const std::size_t chains = 4, draws = 50, dim = 100;
+  std::vector<double> x(chains * draws * dim);
+  std::mt19937_64 gen(7);
+  std::normal_distribution<double> normal;
+  for (std::size_t c = 0; c < chains; ++c)
+    for (std::size_t i = 0; i < draws; ++i)
+      for (std::size_t j = 0; j < dim; ++j) x[(c * draws + i) * dim + j] = normal(gen) + 3.0 * double(c);
+  mc::write_npy((dir_ / "bad.npy").string(), {chains, draws, dim}, x.data());
+  const auto r = run((dir_ / "bad.npy").string() + " --device cpu --quiet");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 2) << r.err;  // R-hat and bulk ESS
+  EXPECT_NE(r.err.find("(and 99 more parameters)"), std::string::npos) << r.err;
+}

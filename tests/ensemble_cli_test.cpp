@@ -56,7 +56,13 @@ TEST(EnsembleCli, StretchWritesDrawsParticlesAndRunJson) {
   for (std::size_t j = 0; j < 3; ++j) EXPECT_EQ(particles.values[5 * 3 + j], draws.values[(5 * 200 + 199) * 3 + j]);
   const auto run = read_json(dir + "/run.json");
   EXPECT_GT(run["acceptance_fraction"].get<double>(), 0.2);
-  EXPECT_EQ(run["acceptance_fraction_per_ensemble"].size(), 4u);
+  ASSERT_EQ(run["acceptance_fraction_per_ensemble"], "acceptance_fraction_per_ensemble.npy");
+  const auto per_ensemble = manychains::read_npy(dir + "/acceptance_fraction_per_ensemble.npy");
+  EXPECT_EQ(per_ensemble.shape, (std::vector<std::size_t>{4}));
+  double mean_fraction = 0;
+  for (double f : per_ensemble.values) mean_fraction += f / 4;
+  EXPECT_NEAR(mean_fraction, run["acceptance_fraction"].get<double>(), 1e-12);
+  EXPECT_TRUE(std::filesystem::exists(dir + "/posterior.nc"));
   EXPECT_EQ(run["integrated_time"].size(), 3u);
   EXPECT_EQ(run["summary"].size(), 3u);
   EXPECT_TRUE(run["summary"][0].contains("mcse_mean"));
@@ -92,6 +98,23 @@ TEST(EnsembleCli, SvgdWritesParticlesAndTrace) {
                          "--optimizer fixed --step-size 0.1 --quiet --out " + fixed);
   ASSERT_EQ(f.status, 0) << f.output;
   EXPECT_DOUBLE_EQ(read_json(fixed + "/run.json")["trace"][0]["bandwidth"].get<double>(), 0.5);
+}
+
+// A diverged SVGD fails with one line and writes nothing: no all-NaN particles.npy, no "converged"
+// with an infinite spread. A previous run in the folder stays whole.
+TEST(EnsembleCli, DivergedSvgdFailsAndWritesNothing) {
+  const std::string dir = temp_dir("svgd_diverged");
+  ASSERT_EQ(run_cli("ensemble --method svgd --particles 50 --iterations 5 --seed 1 --quiet --out " + dir).status, 0);
+  const std::string before = read_json(dir + "/run.json").dump();
+  for (const std::string args : {"--optimizer fixed --step-size 1e6", "--target gaussian:mean=1e300"}) {
+    const auto r = run_cli("ensemble --method svgd --iterations 50 --seed 1 --quiet " + args + " --out " + dir);
+    EXPECT_NE(r.status, 0) << args << "\n" << r.output;
+    EXPECT_EQ(r.output.rfind("error: SVGD diverged", 0), 0u) << r.output;
+    EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+    EXPECT_EQ(read_json(dir + "/run.json").dump(), before) << args;
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+      EXPECT_EQ(e.path().filename().string().find(".tmp"), std::string::npos) << e.path();
+  }
 }
 
 TEST(EnsembleCli, BadInputGivesOneLineError) {

@@ -3,11 +3,15 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <map>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "manychains/io/inference_data.hpp"
 #include "manychains/io/npy.hpp"
 #include "test_support.hpp"
 
@@ -25,9 +29,21 @@ TEST(SampleCli, WritesDrawsAndRunJson) {
   EXPECT_EQ(draws.shape, (std::vector<std::size_t>{16, 20, 3}));
   const auto run = nlohmann::json::parse(std::ifstream(out + "/run.json"));
   EXPECT_EQ(run["settings"]["seed"], 5);
-  EXPECT_EQ(run["device_used"], "cpu");
-  EXPECT_EQ(run["partial"], false);
+  EXPECT_EQ(run["device"], "cpu");
+  EXPECT_EQ(run["interrupted"], false);
   EXPECT_EQ(run["summary"].size(), 3u);
+  // The files beside run.json, named in it; the preconditioner is never inlined.
+  EXPECT_EQ(run["parameter_names"], (std::vector<std::string>{"x[0]", "x[1]", "x[2]"}));
+  EXPECT_EQ(run["parameter_shapes"][0]["name"], "x");
+  EXPECT_EQ(run["parameter_shapes"][0]["shape"], (std::vector<std::size_t>{3}));
+  EXPECT_EQ(run["posterior"], "posterior.nc");
+  EXPECT_EQ(manychains::flat_names(manychains::read_posterior_parameters(out + "/posterior.nc")),
+            run["parameter_names"].get<std::vector<std::string>>());
+  EXPECT_EQ(manychains::read_npy(out + "/" + run["inverse_metric_sqrt"].get<std::string>()).shape,
+            (std::vector<std::size_t>{3}));
+  ASSERT_TRUE(run["inverse_metric_factor"].is_string());  // dim 3 <= 100 and 16 chains >= 6: dense
+  EXPECT_EQ(manychains::read_npy(out + "/" + run["inverse_metric_factor"].get<std::string>()).shape,
+            (std::vector<std::size_t>{3, 3}));
   EXPECT_GT(run["chain_steps_per_second"].get<double>(), 0.0);
   // The TV curve against the Gaussian's exact marginals, from the start (step 0) on.
   EXPECT_EQ(run["tv"]["reference"], "exact marginals");
@@ -110,11 +126,37 @@ TEST(SampleCli, CtrlCKeepsCompletedDrawsMarkedPartial) {
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 130);
   const auto run = nlohmann::json::parse(std::ifstream(out + "/run.json"));
-  EXPECT_EQ(run["partial"], true);
+  EXPECT_EQ(run["interrupted"], true);
   const auto draws = manychains::read_npy(out + "/draws.npy");
   ASSERT_EQ(draws.shape.size(), 3u);
   EXPECT_EQ(draws.shape[0], 512u);
   EXPECT_LT(draws.shape[1], 10000u);
   EXPECT_EQ(draws.shape[1], run["draws_shape"][1].get<std::size_t>());
   for (double v : draws.values) ASSERT_TRUE(std::isfinite(v));
+}
+
+// A disk that fills after draws.npy but before run.json (here a file-size limit that draws.npy
+// fits under and posterior.nc does not) fails with one line and leaves the previous run whole:
+// its run.json beside its own draws, and no temporary file.
+TEST(SampleCli, FullDiskLeavesThePreviousRunWhole) {
+  const std::string out = temp_dir("full");
+  ASSERT_EQ(run_command(cli() + " sample --chains 16 --warmup 50 --draws 50 --seed 1 --device cpu --quiet --out " +
+                        out).exit_code, 0);
+  const auto slurp = [](const std::string& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  std::map<std::string, std::string> before;
+  for (const auto& e : std::filesystem::directory_iterator(out)) before[e.path().filename()] = slurp(e.path());
+  // 64 x 500 x 2 doubles: draws.npy is 512 KB and fits under 800 KiB; posterior.nc (1.3 MB) does not.
+  const auto r = run_command("bash -c \"trap '' XFSZ; ulimit -f 800; exec " + cli() +
+                             " sample --chains 64 --warmup 300 --draws 500 --seed 2 --device cpu --quiet --out " + out +
+                             "\"");
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.rfind("error: cannot write", 0), 0u) << r.output;
+  EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+  std::map<std::string, std::string> after;
+  for (const auto& e : std::filesystem::directory_iterator(out)) after[e.path().filename()] = slurp(e.path());
+  EXPECT_EQ(after.size(), before.size());
+  for (const auto& [name, bytes] : before) EXPECT_TRUE(after.count(name) && after[name] == bytes) << name;
 }

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <omp.h>
 
+#include <fstream>
+
 #include "manychains/sampler.hpp"
 #include "test_support.hpp"
 
@@ -151,4 +153,50 @@ TEST(Runner, NonFiniteLogDensityIsACountedDivergenceNeverANan) {
   const auto r = sample<double>("funnel:dim=10", s);
   EXPECT_GT(r.divergences, 0u);
   for (double v : r.draws) ASSERT_TRUE(std::isfinite(v));
+}
+
+// Per-draw statistics (ArviZ's sample_stats): the kept state's log-density, each thinning
+// interval's mean acceptance, and divergence flags; interrupted and warm-up runs keep them aligned
+// with their draws.
+TEST(DrawStats, LogDensityAcceptanceAndDivergenceOfEachKeptDraw) {
+  // A small logistic data set, so that the batched CPU engine is covered too.
+  const std::string csv = manychains::testing::temp_dir("stats") + "/data.csv";
+  {
+    std::ofstream out(csv);
+    out << "a,b,y\n";
+    for (int i = 0; i < 40; ++i) out << (i % 7) * 0.3 - 1 << "," << (i % 5) * 0.2 << "," << (i % 3 == 0) << "\n";
+  }
+  for (const std::string spec : {std::string("gaussian:dim=3"), "logistic:data=" + csv}) {
+    sample_settings s = settings(16, 100, 60, 3);
+    s.thin = 3;
+    s.save_warmup = true;
+    const any_target target = make_target(spec);
+    auto engine = make_cpu_engine<double>(target, chain_range{0, s.chains}, s.seed);
+    const auto r = run_sampler<double>(*engine, info_of(target), s);
+    const std::size_t n = s.chains, kept = r.kept_draws, d = r.dim;
+    ASSERT_EQ(r.stats.logp.size(), n * kept) << spec;
+    // The draws' own log-density, evaluated afresh.
+    const std::vector<double> lp = engine->logdensity(r.draws);
+    ASSERT_EQ(lp.size(), n * kept);
+    for (std::size_t i = 0; i < lp.size(); ++i) ASSERT_NEAR(r.stats.logp[i], lp[i], 1e-9 * (1 + std::abs(lp[i]))) << spec;
+    // Interval means over whole intervals average to the run's acceptance.
+    double sum = 0;
+    std::uint64_t flagged = 0;
+    for (std::size_t i = 0; i < n * kept; ++i) {
+      EXPECT_GE(r.stats.accept_prob[i], 0.0);
+      EXPECT_LE(r.stats.accept_prob[i], 1.0);
+      sum += r.stats.accept_prob[i];
+      flagged += r.stats.divergent[i];
+    }
+    EXPECT_NEAR(sum / double(n * kept), r.accept_rate, 1e-12) << spec;
+    EXPECT_LE(flagged, r.divergences);
+    // Warm-up: every step kept, with its step size.
+    ASSERT_EQ(r.warmup_draws.size(), n * s.warmup * d);
+    ASSERT_EQ(r.warmup_step_sizes.size(), s.warmup);
+    const std::vector<double> wlp = engine->logdensity(r.warmup_draws);
+    for (std::size_t i = 0; i < wlp.size(); ++i) ASSERT_NEAR(r.warmup_stats.logp[i], wlp[i], 1e-9 * (1 + std::abs(wlp[i])));
+    double wsum = 0;
+    for (double a : r.warmup_stats.accept_prob) wsum += a;
+    EXPECT_NEAR(wsum / double(n * s.warmup), r.warmup_accept_rate, 1e-12);
+  }
 }

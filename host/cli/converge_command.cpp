@@ -9,6 +9,7 @@
 #include <random>
 
 #include "cli/commands.hpp"
+#include "cli/run_report.hpp"
 #include "manychains/coupling/coupling_run.hpp"
 #include "manychains/coupling/tv_bound.hpp"
 #include "manychains/devices.hpp"
@@ -44,11 +45,11 @@ void read_run_json(converge_options& o) {
     throw input_error("--from-run: " + o.from_run + " is not valid JSON: " + e.what());
   }
   if (!run.contains("step_size") || !run["step_size"].is_number() || !run.contains("inverse_metric_sqrt") ||
-      !run["inverse_metric_sqrt"].is_array())
+      !(run["inverse_metric_sqrt"].is_array() || run["inverse_metric_sqrt"].is_string()))
     throw input_error("--from-run: " + o.from_run +
-                      " has no numeric \"step_size\" and array \"inverse_metric_sqrt\" (is it a sample run.json?)");
+                      " has no numeric \"step_size\" and \"inverse_metric_sqrt\" (is it a sample run.json?)");
   if (!o.step_size) o.settings.step_size = run["step_size"].get<double>();
-  o.settings.scale = run["inverse_metric_sqrt"].get<std::vector<double>>();
+  o.settings.scale = run_json_array(run, "inverse_metric_sqrt", o.from_run);
   if (o.target.empty()) {
     if (!run.contains("settings") || !run["settings"].contains("target"))
       throw input_error("--from-run: " + o.from_run + " names no target; give --target");
@@ -137,7 +138,7 @@ void run_converge(const converge_options& o, const any_target& target) {
         {"seed", s.seed}, {"device", o.device}, {"precision", o.precision}, {"from_run", o.from_run}};
     const nlohmann::json doc = {
         {"settings", settings},
-        {"device_used", r.device},
+        {"device", r.device},
         {"bound_formula", "d_TV(t) <= E[max(0, ceil((tau - lag - t) / lag))]"},
         {"curve", curve_json(c)},
         {"t_below_threshold", t_below ? nlohmann::json(*t_below) : nlohmann::json(nullptr)},
@@ -149,7 +150,7 @@ void run_converge(const converge_options& o, const any_target& target) {
         {"meeting_times", tau},
         {"accept_rate", r.accept_rate},
         {"divergences", r.divergent},
-        {"wall_seconds", r.seconds},
+        {"seconds", r.seconds},
         {"pair_steps", r.x_steps},
         {"chain_steps", r.chain_steps},
         {"pair_steps_per_second", pair_rate},

@@ -4,11 +4,17 @@
 
 #include <iostream>
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
 #include "cli/commands.hpp"
+#include "cli/run_report.hpp"
 #include "manychains/devices.hpp"
 #include "manychains/diagnostics.hpp"
 #include "manychains/error.hpp"
 #include "manychains/io/atomic_file.hpp"
+#include "manychains/io/inference_data.hpp"
 #include "manychains/io/npy.hpp"
 #include "manychains/io/npy_view.hpp"
 #include "manychains/summary.hpp"
@@ -24,6 +30,35 @@ struct diagnose_cli_options {
   bool quiet = false;
 };
 
+/// The parameter names of the run whose draws `file` holds: from run.json beside it (when it names
+/// this file as its draws) or else posterior.nc beside a draws.npy; empty when neither has `dim`.
+std::vector<std::string> run_parameter_names(const std::string& file, std::size_t dim) {
+  const std::filesystem::path path(file);
+  const std::filesystem::path folder = path.parent_path().empty() ? "." : path.parent_path();
+  const std::string base = path.filename().string();
+  std::error_code ec;
+  if (std::filesystem::exists(folder / "run.json", ec)) {
+    try {
+      std::ifstream in(folder / "run.json");
+      const nlohmann::json run = nlohmann::json::parse(in);
+      const std::string draws = run.value("draws", std::string("draws.npy"));
+      for (const char* key : {"parameter_names", "parameters"})  // "parameters": run.json before 0.2
+        if (draws == base && run.contains(key) && run[key].is_array() && run[key].size() == dim &&
+            std::all_of(run[key].begin(), run[key].end(), [](const nlohmann::json& v) { return v.is_string(); }))
+          return run[key].get<std::vector<std::string>>();
+    } catch (const std::exception&) {  // not a run.json of ours: no names from it
+    }
+  }
+  if (base == "draws.npy" && std::filesystem::exists(folder / "posterior.nc", ec)) {
+    try {
+      const std::vector<std::string> names = flat_names(read_posterior_parameters((folder / "posterior.nc").string()));
+      if (names.size() == dim) return names;
+    } catch (const input_error&) {
+    }
+  }
+  return {};
+}
+
 void run_diagnose(const diagnose_cli_options& o) {
   // float64 and float32 files are read in place through a memory map, once; other dtypes are
   // converted to double first.
@@ -36,6 +71,7 @@ void run_diagnose(const diagnose_cli_options& o) {
   if (chains == 0 || draws == 0 || dim == 0) throw input_error(o.file + ": the array is empty");
   std::vector<std::string> names;
   if (shape.size() == 2) names = {"x"};
+  if (shape.size() == 3) names = run_parameter_names(o.file, dim);
   diagnose_options options;
   options.superchains = o.superchains;
 
@@ -53,8 +89,12 @@ void run_diagnose(const diagnose_cli_options& o) {
   std::vector<parameter_summary> rows;
   for (const auto& d : diags) rows.push_back(to_summary(d));
 
-  if (!o.json_out.empty())
-    write_file_atomically(o.json_out, nlohmann::json{{"parameters", summary_json(rows)}}.dump(2) + "\n");
+  if (!o.json_out.empty()) {
+    std::vector<std::string> row_names;
+    for (const auto& r : rows) row_names.push_back(r.name);
+    write_file_atomically(o.json_out,
+                          nlohmann::json{{"parameter_names", row_names}, {"summary", summary_json(rows)}}.dump(2) + "\n");
+  }
   if (!o.quiet) {
     std::cout << fmt::format("manychains diagnose: {}, {} chains x {} draws x {} parameters ({})\n", o.file, chains,
                              draws, dim, use_cuda ? "cuda" : "cpu");
@@ -62,17 +102,7 @@ void run_diagnose(const diagnose_cli_options& o) {
     if (draws < 4) std::cout << "R-hat, ESS and MCSE need at least 4 draws per chain; left out\n";
     if (!o.json_out.empty()) std::cout << "wrote " << o.json_out << '\n';
   }
-  for (const auto& r : rows) {
-    if (r.rhat && *r.rhat > 1.01)
-      std::cerr << fmt::format("warning: R-hat of {} is {:.3f} > 1.01: the chains have not mixed\n", r.name, *r.rhat);
-    if (r.rhat_nested && *r.rhat_nested > 1.01)
-      std::cerr << fmt::format("warning: nested R-hat of {} is {:.3f} > 1.01: the superchains disagree\n", r.name,
-                               *r.rhat_nested);
-    if (r.ess_bulk && *r.ess_bulk < 400)
-      std::cerr << fmt::format("warning: bulk ESS of {} is {:.0f} < 400: estimates of its mean and quantiles are "
-                               "unreliable\n",
-                               r.name, *r.ess_bulk);
-  }
+  print_diagnostic_warnings(std::cerr, rows);
 }
 
 }  // namespace
@@ -84,7 +114,7 @@ void register_diagnose(CLI::App& app) {
   cmd->add_option("--superchains", o->superchains,
                   "Also nested R-hat, chains [k*M, (k+1)*M) forming superchain k (K must divide the chains)")
       ->check(CLI::Range(std::size_t(2), std::size_t(1) << 31));
-  cmd->add_option("--json", o->json_out, "Write {\"parameters\": [...]} to this file");
+  cmd->add_option("--json", o->json_out, "Write {\"parameter_names\": [...], \"summary\": [...]} to this file");
   add_device_option(cmd, o->device);
   cmd->add_flag("--quiet", o->quiet, "No table");
   cmd->callback([o] { run_diagnose(*o); });

@@ -131,9 +131,11 @@ void run_em(const em_options& o) {
   j["settings"] = {{"data", o.data},          {"components", o.components}, {"covariance", o.covariance},
                    {"init", o.init},          {"n_init", o.n_init},         {"max_iter", o.max_iter},
                    {"tol", o.tol},            {"reg_covar", o.reg_covar},   {"seed", o.seed},
-                   {"device", gm.device_name()}, {"precision", o.precision},
+                   {"device", o.device},      {"precision", o.precision},
                    {"init_weights", o.init_weights}, {"init_means", o.init_means},
                    {"init_covariances", o.init_covariances}};
+  j["device"] = gm.device_name();  // the keys every subcommand's JSON shares
+  j["seconds"] = t.total;
   write_file_atomically(o.out + "/gmm.json", j.dump(2) + "\n");
   if (o.responsibilities) {
     const auto r = gm.predict_proba(x);

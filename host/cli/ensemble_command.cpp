@@ -10,11 +10,14 @@
 #include <random>
 
 #include "cli/commands.hpp"
+#include "cli/run_report.hpp"
 #include "cli/terminal.hpp"
 #include "manychains/ensemble/ensemble.hpp"
 #include "manychains/error.hpp"
 #include "manychains/io/atomic_file.hpp"
+#include "manychains/io/inference_data.hpp"
 #include "manychains/io/npy.hpp"
+#include "manychains/io/run_folder.hpp"
 #include "manychains/summary.hpp"
 
 namespace manychains::cli {
@@ -60,6 +63,21 @@ nlohmann::json common_settings(const ensemble_options& o, std::uint64_t seed) {
           {"device", o.device}, {"precision", o.precision}};
 }
 
+/// Throws diverged_error unless every value is finite: no NaN or inf reaches a file.
+template <class T>
+void require_finite(const std::vector<T>& values, const std::string& what, const std::string& advice) {
+  const auto bad = std::find_if(values.begin(), values.end(), [](T v) { return !std::isfinite(double(v)); });
+  if (bad != values.end())
+    throw diverged_error(fmt::format("{} diverged: {} holds {} (value {} of {}); nothing was written. {}", what,
+                                     what == "SVGD" ? "a particle" : "a walker", double(*bad), bad - values.begin(),
+                                     values.size(), advice));
+}
+
+/// The per-parameter summary for run.json: the rows, or null above max_summary_rows_in_json.
+nlohmann::json summary_for_json(const std::vector<parameter_summary>& rows) {
+  return rows.size() <= max_summary_rows_in_json ? summary_json(rows) : nlohmann::json(nullptr);
+}
+
 /// MCSE of each parameter's mean from the spread of the independent ensembles' means (needs 4+).
 template <class T>
 void add_ensemble_mcse(std::vector<parameter_summary>& rows, const stretch_result<T>& r) {
@@ -94,7 +112,7 @@ void run_stretch_command(const ensemble_options& o, const any_target& target, st
   check_memory(double(shape.total()) * double(s.iterations) * double(info.dim), sizeof(T),
                fmt::format("{} walkers x {} draws x {} parameters", shape.total(), s.iterations, info.dim));
   auto backend = make_stretch_backend<T>(parse_device(o.device), target, shape, T(s.a), seed);
-  ensure_directory(o.out);
+  run_folder folder(o.out);  // every file staged, then committed as a unit with run.json last
   install_interrupt_handler();
   stretch_result<T> r;
   {
@@ -102,6 +120,9 @@ void run_stretch_command(const ensemble_options& o, const any_target& target, st
     r = run_stretch<T>(*backend, info, s, nullptr, &interrupt_flag(),
                        [&](std::size_t done, std::size_t total) { bar.update(done, total); });
   }
+  const std::string advice = "Check the target's scale, or use a smaller --a";
+  require_finite(r.particles, "the stretch move", advice);
+  require_finite(r.draws, "the stretch move", advice);
   auto rows = summarize_draws(r.draws.data(), shape.total(), r.kept_draws, info.dim, info.parameter_names);
   add_ensemble_mcse(rows, r);
   // emcee's integrated autocorrelation time per parameter, averaged over (up to 16) ensembles.
@@ -117,31 +138,44 @@ void run_stretch_command(const ensemble_options& o, const any_target& target, st
       tau.push_back(sum / double(used));
     }
   }
-  write_npy(o.out + "/particles.npy", {shape.total(), info.dim}, r.particles.data());
-  write_npy(o.out + "/draws.npy", {shape.total(), r.kept_draws, info.dim}, r.draws.data());
   nlohmann::json settings = common_settings(o, seed);
   settings.update({{"ensembles", shape.ensembles}, {"walkers", shape.walkers}, {"burn", s.burn}, {"a", s.a}});
   std::vector<double> per_ensemble(shape.ensembles, 0.0);
   for (std::size_t g = 0; g < shape.total(); ++g) per_ensemble[g / shape.walkers] += r.acceptance[g] / double(shape.walkers);
+  write_npy(folder.stage("particles.npy"), {shape.total(), info.dim}, r.particles.data());
+  write_npy(folder.stage("draws.npy"), {shape.total(), r.kept_draws, info.dim}, r.draws.data());
+  write_npy(folder.stage("acceptance_fraction_per_ensemble.npy"), {shape.ensembles}, per_ensemble.data());
+  {  // each walker's chain as an ArviZ chain, as arviz.from_emcee has them
+    inference_data_writer nc(folder.stage("posterior.nc"), settings,
+                             inference_data_writer::estimate_bytes(r.draws.size(), sizeof(T)));
+    nc.begin_group("posterior", shape.total(), r.kept_draws, settings);
+    nc.put_parameters(r.draws.data(), info.dim, parameter_blocks(info.parameter_names));
+    nc.close();
+  }
   const nlohmann::json run = {{"settings", settings},
                               {"device", r.device},
                               {"dim", info.dim},
-                              {"parameter_names", info.parameter_names},
+                              {"parameter_names", parameter_names_json(info.parameter_names)},
+                              {"parameter_shapes", parameter_shapes_json(info.parameter_names)},
+                              {"draws", "draws.npy"},
+                              {"draws_shape", {shape.total(), r.kept_draws, info.dim}},
+                              {"particles", "particles.npy"},
+                              {"posterior", "posterior.nc"},
                               {"kept_draws", r.kept_draws},
                               {"acceptance_fraction", r.acceptance_fraction},
-                              {"acceptance_fraction_per_ensemble", per_ensemble},
+                              {"acceptance_fraction_per_ensemble", "acceptance_fraction_per_ensemble.npy"},
                               {"integrated_time", tau},
                               {"interrupted", r.interrupted},
                               {"seconds", r.seconds},
-                              {"summary", summary_json(rows)}};
-  write_file_atomically(o.out + "/run.json", run.dump(2) + "\n");
+                              {"summary", summary_for_json(rows)}};
+  folder.commit(run.dump(2) + "\n", run_folder_files);
   if (!o.quiet) {
     std::cout << fmt::format("manychains ensemble: stretch move on {} ({}, {}), {} ensemble(s) x {} walkers x {} draws "
                              "(after {} burn-in), seed {}\n",
                              info.spec, r.device, o.precision, shape.ensembles, shape.walkers, r.kept_draws, s.burn, seed);
     print_summary_table(std::cout, rows);
     std::cout << fmt::format("acceptance fraction {:.3f}; integrated time {}; {:.2f} s; wrote {}/draws.npy, "
-                             "particles.npy, run.json\n",
+                             "particles.npy, posterior.nc, run.json\n",
                              r.acceptance_fraction, tau.dump(), r.seconds, o.out);
   }
   if (r.acceptance_fraction < 0.05)
@@ -175,7 +209,7 @@ void run_svgd_command(const ensemble_options& o, const any_target& target, std::
   check_memory(6.0 * double(s.particles) * double(info.dim), sizeof(T),
                fmt::format("{} particles x {} parameters", s.particles, info.dim));
   auto backend = make_svgd_backend<T>(parse_device(o.device), target);
-  ensure_directory(o.out);
+  run_folder folder(o.out);  // every file staged, then committed as a unit with run.json last
   install_interrupt_handler();
   svgd_result<T> r;
   {
@@ -183,8 +217,11 @@ void run_svgd_command(const ensemble_options& o, const any_target& target, std::
     r = run_svgd<T>(*backend, info, s, nullptr, &interrupt_flag(),
                     [&](std::size_t done, std::size_t total) { bar.update(done, total); });
   }
+  require_finite(r.positions, "SVGD",
+                 s.optimizer == svgd_optimizer::fixed ? "Use a smaller --step-size or --optimizer adagrad"
+                                                      : "Check the target's scale");
   const auto rows = summarize_draws(r.positions.data(), 1, s.particles, info.dim, info.parameter_names);
-  write_npy(o.out + "/particles.npy", {s.particles, info.dim}, r.positions.data());
+  write_npy(folder.stage("particles.npy"), {s.particles, info.dim}, r.positions.data());
   nlohmann::json trace = nlohmann::json::array();
   for (const auto& t : r.trace) {
     nlohmann::json row = {{"iteration", t.iteration}, {"step_size", t.step_size}, {"bandwidth", t.bandwidth},
@@ -199,14 +236,16 @@ void run_svgd_command(const ensemble_options& o, const any_target& target, std::
   const nlohmann::json run = {{"settings", settings},
                               {"device", r.device},
                               {"dim", info.dim},
-                              {"parameter_names", info.parameter_names},
+                              {"parameter_names", parameter_names_json(info.parameter_names)},
+                              {"parameter_shapes", parameter_shapes_json(info.parameter_names)},
+                              {"particles", "particles.npy"},
                               {"iterations_done", r.iterations_done},
                               {"converged", r.converged},
                               {"interrupted", r.interrupted},
                               {"seconds", r.seconds},
                               {"trace", trace},
-                              {"summary", summary_json(rows)}};
-  write_file_atomically(o.out + "/run.json", run.dump(2) + "\n");
+                              {"summary", summary_for_json(rows)}};
+  folder.commit(run.dump(2) + "\n", run_folder_files);
   if (!o.quiet) {
     std::cout << fmt::format("manychains ensemble: SVGD on {} ({}, {}), {} particles, {} iterations{}, seed {}\n",
                              info.spec, r.device, o.precision, s.particles, r.iterations_done,

@@ -4,6 +4,8 @@
 
 #include "manychains/diagnostics.hpp"
 #include "manychains/error.hpp"
+#include "manychains/io/inference_data.hpp"
+#include "manychains/io/npy.hpp"
 
 namespace manychains::cli {
 
@@ -28,23 +30,55 @@ template <class T>
 nlohmann::json run_json(const nlohmann::json& settings, const sample_result<T>& r, const target_info& info,
                         const std::vector<parameter_summary>& rows, const std::string& device_name) {
   const double steps = double(r.chains.size()) * double(r.warmup_steps_done + r.sampling_steps_done);
-  return {{"settings", settings},
-          {"device_used", device_name},
-          {"parameters", info.parameter_names},
+  nlohmann::json run = {{"settings", settings},
+          {"device", device_name},
+          {"dim", info.dim},
+          {"parameter_names", parameter_names_json(info.parameter_names)},
+          {"parameter_shapes", parameter_shapes_json(info.parameter_names)},
+          {"draws", "draws.npy"},
           {"draws_shape", {r.chains.size(), r.kept_draws, info.dim}},
-          {"partial", r.interrupted},
+          {"posterior", "posterior.nc"},
+          {"interrupted", r.interrupted},
           {"step_size", r.step_size},
-          {"inverse_metric_sqrt", r.scale},
-          {"inverse_metric_chol", r.chol},
+          {"inverse_metric_sqrt", inverse_metric_sqrt_file},
+          {"inverse_metric_factor", r.chol.empty() ? nlohmann::json(nullptr) : nlohmann::json(inverse_metric_factor_file)},
           {"accept_rate", r.accept_rate},
           {"warmup_accept_rate", r.warmup_accept_rate},
           {"divergences", r.divergences},
           {"warmup_divergences", r.warmup_divergences},
           {"warmup_steps_done", r.warmup_steps_done},
           {"sampling_steps_done", r.sampling_steps_done},
-          {"wall_seconds", r.seconds},
-          {"chain_steps_per_second", r.seconds > 0 ? steps / r.seconds : 0.0},
-          {"summary", summary_json(rows)}};
+          {"seconds", r.seconds},
+          {"chain_steps_per_second", r.seconds > 0 ? steps / r.seconds : 0.0}};
+  if (rows.size() <= max_summary_rows_in_json)
+    run["summary"] = summary_json(rows);
+  else
+    run["summary"] = nullptr;  // per-parameter values of a large model belong in posterior.nc, not in JSON
+  return run;
+}
+
+nlohmann::json parameter_names_json(const std::vector<std::string>& names) {
+  return names.size() <= max_summary_rows_in_json ? nlohmann::json(names) : nlohmann::json(nullptr);
+}
+
+nlohmann::json parameter_shapes_json(const std::vector<std::string>& names) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& b : parameter_blocks(names)) out.push_back({{"name", b.name}, {"shape", b.shape}});
+  return out;
+}
+
+template <class T>
+void stage_metric_files(run_folder& folder, const sample_result<T>& r) {
+  write_npy(folder.stage(inverse_metric_sqrt_file), {r.scale.size()}, r.scale.data());
+  if (!r.chol.empty()) write_npy(folder.stage(inverse_metric_factor_file), {r.scale.size(), r.scale.size()}, r.chol.data());
+}
+
+std::vector<double> run_json_array(const nlohmann::json& run, const std::string& key, const std::string& run_json_path) {
+  const nlohmann::json& v = run.at(key);
+  if (v.is_array()) return v.get<std::vector<double>>();  // run.json of an earlier version
+  const auto slash = run_json_path.rfind('/');
+  const std::string folder = slash == std::string::npos ? "." : run_json_path.substr(0, slash);
+  return read_npy(folder + "/" + v.get<std::string>()).values;
 }
 
 template <class T>
@@ -52,46 +86,55 @@ void print_run_footer(std::ostream& os, const sample_result<T>& r, const std::st
   const double steps = double(r.chains.size()) * double(r.warmup_steps_done + r.sampling_steps_done);
   os << fmt::format("step size {:.4g}, acceptance {:.3f}, divergences {}, {:.2f} s ({:.3g} chain-steps/s)\n",
                     r.step_size, r.accept_rate, r.divergences, r.seconds, r.seconds > 0 ? steps / r.seconds : 0.0);
-  os << fmt::format("wrote {0}/draws.npy (chains, draws, dim) and {0}/run.json\n", out_dir);
+  os << fmt::format("wrote {0}/draws.npy (chains, draws, dim), {0}/posterior.nc (ArviZ) and {0}/run.json\n", out_dir);
 }
 
 template <class T>
 void print_warnings(std::ostream& os, const sample_result<T>& r, const std::vector<parameter_summary>& rows) {
   if (r.interrupted)
-    os << fmt::format("warning: interrupted; kept the {} completed draws per chain (run.json has \"partial\": true)\n",
+    os << fmt::format("warning: interrupted; kept the {} completed draws per chain (run.json has \"interrupted\": true)\n",
                       r.kept_draws);
   if (r.divergences > 0)
     os << fmt::format("warning: {} proposals after warm-up had a non-finite log-density or gradient (divergences); "
                       "they were rejected, but a smaller step size may be needed\n",
                       r.divergences);
+  print_diagnostic_warnings(os, rows, "; run longer warm-up");
+}
+
+void print_diagnostic_warnings(std::ostream& os, const std::vector<parameter_summary>& rows,
+                               const std::string& rhat_advice) {
   // One line per check, naming the worst parameter, however many parameters fail it.
-  const parameter_summary *worst_rhat = nullptr, *worst_ess = nullptr;
-  std::size_t high_rhat = 0, low_ess = 0;
-  for (const auto& row : rows) {
-    if (row.rhat && *row.rhat > 1.01) {
-      ++high_rhat;
-      if (!worst_rhat || *row.rhat > *worst_rhat->rhat) worst_rhat = &row;
-    }
-    if (row.ess_bulk && *row.ess_bulk < 400) {
-      ++low_ess;
-      if (!worst_ess || *row.ess_bulk < *worst_ess->ess_bulk) worst_ess = &row;
-    }
-  }
   const auto others = [](std::size_t count) {
     return count > 1 ? fmt::format(" (and {} more parameters)", count - 1) : std::string();
   };
-  if (worst_rhat)
-    os << fmt::format("warning: R-hat of {} is {:.3f} > 1.01{}: the chains have not mixed; run longer warm-up\n",
-                      worst_rhat->name, *worst_rhat->rhat, others(high_rhat));
-  if (worst_ess)
+  const auto worst = [&](auto value, bool higher_is_worse, double limit, std::size_t& count) {
+    const parameter_summary* w = nullptr;
+    count = 0;
+    for (const auto& row : rows) {
+      const std::optional<double> v = value(row);
+      if (!v || (higher_is_worse ? !(*v > limit) : !(*v < limit))) continue;
+      ++count;
+      if (!w || (higher_is_worse ? *v > *value(*w) : *v < *value(*w))) w = &row;
+    }
+    return w;
+  };
+  std::size_t n = 0;
+  if (const auto* w = worst([](const parameter_summary& r) { return r.rhat; }, true, 1.01, n))
+    os << fmt::format("warning: R-hat of {} is {:.3f} > 1.01{}: the chains have not mixed{}\n", w->name, *w->rhat,
+                      others(n), rhat_advice);
+  if (const auto* w = worst([](const parameter_summary& r) { return r.rhat_nested; }, true, 1.01, n))
+    os << fmt::format("warning: nested R-hat of {} is {:.3f} > 1.01{}: the superchains disagree\n", w->name,
+                      *w->rhat_nested, others(n));
+  if (const auto* w = worst([](const parameter_summary& r) { return r.ess_bulk; }, false, 400, n))
     os << fmt::format("warning: bulk ESS of {} is {:.0f} < 400{}: estimates of its mean and quantiles are unreliable\n",
-                      worst_ess->name, *worst_ess->ess_bulk, others(low_ess));
+                      w->name, *w->ess_bulk, others(n));
 }
 
 #define MANYCHAINS_INSTANTIATE(T)                                                                            \
   template std::vector<parameter_summary> summarize_run<T>(const sample_result<T>&, const target_info&);     \
   template nlohmann::json run_json<T>(const nlohmann::json&, const sample_result<T>&, const target_info&,    \
                                       const std::vector<parameter_summary>&, const std::string&);           \
+  template void stage_metric_files<T>(run_folder&, const sample_result<T>&);                                 \
   template void print_run_footer<T>(std::ostream&, const sample_result<T>&, const std::string&);            \
   template void print_warnings<T>(std::ostream&, const sample_result<T>&, const std::vector<parameter_summary>&);
 MANYCHAINS_INSTANTIATE(float)

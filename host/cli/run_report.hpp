@@ -7,6 +7,7 @@
 #include <ostream>
 #include <vector>
 
+#include "manychains/io/run_folder.hpp"
 #include "manychains/sampler.hpp"
 #include "manychains/summary.hpp"
 
@@ -15,12 +16,42 @@ namespace manychains::cli {
 template <class T>
 std::vector<parameter_summary> summarize_run(const sample_result<T>& result, const target_info& info);
 
+/// The files beside run.json that hold the adapted preconditioner (named in run.json under the
+/// same keys): the per-dimension scale (d,) and, for a dense metric, its Cholesky factor (d, d).
+inline const char* const inverse_metric_sqrt_file = "inverse_metric_sqrt.npy";
+inline const char* const inverse_metric_factor_file = "inverse_metric_factor.npy";
+/// Every file a run of any subcommand writes beside run.json: a new run removes the ones it does
+/// not write itself (run_folder::commit), so that no file of a previous run stays beside it.
+inline const std::vector<std::string> run_folder_files = {
+    "draws.npy", "posterior.nc", "particles.npy", "inverse_metric_sqrt.npy", "inverse_metric_factor.npy",
+    "acceptance_fraction_per_ensemble.npy"};
+/// Above this many parameters run.json's "summary" is null (the numbers are in posterior.nc).
+inline constexpr std::size_t max_summary_rows_in_json = 1000;
+
+/// run.json's "parameter_names": the names, or null above max_summary_rows_in_json parameters
+/// (then "parameter_shapes" and posterior.nc say the same in a few bytes).
+nlohmann::json parameter_names_json(const std::vector<std::string>& names);
+/// run.json's "parameter_shapes": [{"name", "shape"}] as posterior.nc groups them ("x" of shape [n]).
+nlohmann::json parameter_shapes_json(const std::vector<std::string>& names);
+
+template <class T>
+void stage_metric_files(run_folder& folder, const sample_result<T>& result);
+
+/// A vector that run.json holds under `key`: inline (older runs) or as the name of a .npy file
+/// beside `run_json_path`.
+std::vector<double> run_json_array(const nlohmann::json& run, const std::string& key, const std::string& run_json_path);
+
 template <class T>
 nlohmann::json run_json(const nlohmann::json& settings, const sample_result<T>& result, const target_info& info,
                         const std::vector<parameter_summary>& rows, const std::string& device_name);
 
 template <class T>
 void print_run_footer(std::ostream& os, const sample_result<T>& result, const std::string& out_dir);
+
+/// One warning line per failed check (R-hat, nested R-hat, bulk ESS), naming the worst parameter
+/// and how many more fail it.
+void print_diagnostic_warnings(std::ostream& os, const std::vector<parameter_summary>& rows,
+                               const std::string& rhat_advice = "");
 
 template <class T>
 void print_warnings(std::ostream& os, const sample_result<T>& result, const std::vector<parameter_summary>& rows);

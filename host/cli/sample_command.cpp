@@ -14,6 +14,8 @@
 #include "manychains/io/npy_mapped.hpp"
 #include "manychains/sampler.hpp"
 #include "manychains/summary.hpp"
+#include "manychains/io/run_folder.hpp"
+#include "posterior_file.hpp"
 #include "run_report.hpp"
 #include "tv_report.hpp"
 
@@ -43,7 +45,12 @@ device_choice parse_device(const std::string& s) {
 /// The chains' state (positions, gradients, proposals) must fit in memory; the draws need not,
 /// since they are written through a memory map straight into draws.npy.
 void check_memory(const sample_options& o, std::size_t dim, std::size_t bytes_per_value) {
-  const double bytes = double(o.settings.chains) * double(dim) * double(bytes_per_value) * 6.0;
+  // Per-draw statistics (lp, acceptance, divergence: 17 bytes) are kept in memory, and with
+  // --save-warmup the warm-up states too.
+  const double kept = double(o.settings.draws / o.settings.thin);
+  const double warmup = o.settings.save_warmup ? double(o.settings.warmup) : 0.0;
+  const double bytes = double(o.settings.chains) * double(dim) * double(bytes_per_value) * 6.0 +
+                       double(o.settings.chains) * ((kept + warmup) * 17.0 + warmup * double(dim) * double(bytes_per_value));
   const double physical = double(::sysconf(_SC_PHYS_PAGES)) * double(::sysconf(_SC_PAGE_SIZE));
   if (bytes > 0.8 * physical)
     throw memory_error(fmt::format(
@@ -57,7 +64,7 @@ void run_sample(const sample_options& o, const any_target& target) {
   const target_info& info = info_of(target);
   check_memory(o, info.dim, sizeof(T));
   auto engine = make_engine<T>(parse_device(o.device), target, chain_range{0, o.settings.chains}, o.settings.seed);
-  ensure_directory(o.out);
+  run_folder folder(o.out);  // every file staged, then committed as a unit with run.json last
   install_interrupt_handler();  // before the draws file exists, so that Ctrl-C never leaves it half made
   npy_mapped_file<T> draws_file(o.out + "/draws.npy", {o.settings.chains, o.settings.draws / o.settings.thin, info.dim});
   tv_recorder tv(info, o.settings.warmup);
@@ -72,16 +79,18 @@ void run_sample(const sample_options& o, const any_target& target) {
         [&](std::size_t done, std::size_t total) { bar.update(done, total); }, draws_file.data());
   }
   const auto rows = summarize_run(result, info);
-  draws_file.commit({o.settings.chains, result.kept_draws, info.dim});
   const nlohmann::json settings_json = {{"target", info.spec}, {"sampler", o.sampler}, {"chains", o.settings.chains},
                              {"warmup", o.settings.warmup}, {"draws", o.settings.draws},
                              {"thin", o.settings.thin}, {"step_size", o.step_size}, {"metric", o.metric},
                              {"seed", o.settings.seed}, {"device", o.device}, {"precision", o.precision},
-                             {"tv_every", settings.observe_every}};
+                             {"tv_every", settings.observe_every}, {"save_warmup", o.settings.save_warmup}};
+  write_posterior_file(folder.stage("posterior.nc"), result, info, settings_json);
+  stage_metric_files(folder, result);
+  folder.adopt(draws_file.finish({o.settings.chains, result.kept_draws, info.dim}), "draws.npy");
   const nlohmann::json tv_curve = tv.curve();
   nlohmann::json report = run_json(settings_json, result, info, rows, engine->device_name());
   report["tv"] = tv_curve;
-  write_file_atomically(o.out + "/run.json", report.dump(2) + "\n");
+  folder.commit(report.dump(2) + "\n", run_folder_files);
   if (!o.quiet) {
     std::cout << fmt::format("manychains sample: {} on {} ({}), {} chains x {} draws, seed {}\n", info.spec,
                              engine->device_name(), o.precision, o.settings.chains, result.kept_draws,
@@ -118,7 +127,10 @@ void register_sample(CLI::App& app) {
   cmd->add_option("--seed", o->seed, "Random seed (default: drawn at random and recorded in run.json)");
   add_device_option(cmd, o->device);
   add_precision_option(cmd, o->precision);
-  cmd->add_option("--out", o->out, "Output folder for draws.npy and run.json")->capture_default_str();
+  cmd->add_option("--out", o->out, "Output folder for draws.npy, posterior.nc and run.json")->capture_default_str();
+  cmd->add_flag("--save-warmup", o->settings.save_warmup,
+                "Also keep the warm-up states (in memory) as posterior.nc's warmup_posterior and "
+                "warmup_sample_stats groups");
   cmd->add_flag("--quiet", o->quiet, "No table or progress bar");
   cmd->callback([o] {
     sample_options& opt = *o;

@@ -39,6 +39,8 @@ class cpu_batched_engine final : public chain_engine<T> {
     segment_result result{std::vector<double>(n, 0.0), std::vector<std::uint64_t>(n, 0),
                           std::vector<std::uint64_t>(n, 0)};
     std::vector<T> forward_logq(n), proposal_logp(n);
+    std::vector<double> interval_accept(n, 0.0);  // over the steps since the last kept draw
+    std::vector<std::uint8_t> interval_divergent(n, 0);
     for (std::size_t step = 0; step < request.steps; ++step) {
 #pragma omp parallel for schedule(static)
       for (std::size_t c = 0; c < n; ++c)
@@ -53,7 +55,14 @@ class cpu_batched_engine final : public chain_engine<T> {
         result.accept_prob[c] += info.accept_prob;
         result.accepted[c] += info.accepted;
         result.divergent[c] += info.divergent;
-        if (request.draws && (step + 1) % request.thin == 0) store_.record(request, c, (step + 1) / request.thin - 1);
+        interval_accept[c] += static_cast<double>(info.accept_prob);
+        interval_divergent[c] |= info.divergent ? 1 : 0;
+        if (request.draws && (step + 1) % request.thin == 0) {
+          store_.record(request, c, (step + 1) / request.thin - 1);
+          store_.record_stats(request, c, (step + 1) / request.thin - 1, interval_accept[c], interval_divergent[c]);
+          interval_accept[c] = 0;
+          interval_divergent[c] = 0;
+        }
       }
     }
     return result;

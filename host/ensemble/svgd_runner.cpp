@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cmath>
 
+#include <fmt/format.h>
+
 #include "manychains/ensemble/ensemble.hpp"
 #include "manychains/ensemble/svgd.hpp"
 #include "manychains/error.hpp"
@@ -108,6 +110,15 @@ svgd_result<T> run_svgd(svgd_backend<T>& backend, const target_info& info, const
     row.movement = std::sqrt(moved2 / double(n * d));
     row.spread = rms_spread(x, n, d);
     if (std::isfinite(ksd2)) row.ksd2 = ksd2;
+    // Overflowed positions (too large a fixed step) or a spread beyond double's range (a target
+    // far out, e.g. mean 1e300) leave nothing to report: fail rather than "converge" on inf.
+    if (!std::isfinite(row.movement) || !std::isfinite(row.spread))
+      throw diverged_error(fmt::format(
+          "SVGD diverged at iteration {}: the particles' {} is {}; nothing was written. {}", it + 1,
+          std::isfinite(row.movement) ? "spread" : "movement",
+          std::isfinite(row.movement) ? row.spread : row.movement,
+          s.optimizer == svgd_optimizer::fixed ? "Use a smaller --step-size or --optimizer adagrad"
+                                               : "The target's location or scale is beyond what double arithmetic can hold"));
     bool converged = row.movement < s.tolerance * row.spread;
     if (s.ksd_stop) converged = converged && std::isfinite(ksd2) && ksd2 < s.ksd_tolerance;
     if (trace_row || converged) out.trace.push_back(row);

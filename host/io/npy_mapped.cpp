@@ -65,6 +65,15 @@ npy_mapped_file<T>::npy_mapped_file(std::string path, std::vector<std::size_t> s
 
 template <class T>
 void npy_mapped_file<T>::commit(const std::vector<std::size_t>& final_shape) {
+  finish(final_shape);
+  if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {
+    ::unlink(tmp_.c_str());
+    fail("rename", path_);
+  }
+}
+
+template <class T>
+std::string npy_mapped_file<T>::finish(const std::vector<std::size_t>& final_shape) {
   MC_EXPECTS(count_of(final_shape) <= count_of(shape_), "npy_mapped_file: the final shape is larger than the file");
   const std::string header = npy_header<T>(final_shape, header_bytes);
   std::memcpy(map_, header.data(), header_bytes);
@@ -75,8 +84,8 @@ void npy_mapped_file<T>::commit(const std::vector<std::size_t>& final_shape) {
   if (::ftruncate(fd_, static_cast<off_t>(bytes)) != 0 || ::fsync(fd_) != 0) fail("flush", path_);
   ::close(fd_);
   fd_ = -1;
-  if (std::rename(tmp_.c_str(), path_.c_str()) != 0) fail("rename", path_);
   committed_ = true;
+  return tmp_;
 }
 
 template <class T>

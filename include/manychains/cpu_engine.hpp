@@ -37,6 +37,15 @@ struct cpu_chain_store {
     T* out = request.draws + (c * request.draws_per_chain + request.first_draw + draw) * dim;
     for (std::size_t j = 0; j < dim; ++j) out[j] = x[c * dim + j];
   }
+  /// The statistics of chain c's kept draw: its log-density and its thinning interval's steps.
+  void record_stats(const segment_request<T>& request, std::size_t c, std::size_t draw, double accept_sum,
+                    bool divergent) const {
+    if (!request.stats.wanted()) return;
+    const std::size_t i = c * request.draws_per_chain + request.first_draw + draw;
+    request.stats.logp[i] = static_cast<double>(logp[c]);
+    request.stats.accept_prob[i] = accept_sum / static_cast<double>(request.thin);
+    request.stats.divergent[i] = divergent ? 1 : 0;
+  }
   void set_streams(std::uint64_t seed, chain_range range, const std::vector<std::uint64_t>& blocks) {
     streams.resize(n_chains);
     for (std::size_t c = 0; c < n_chains; ++c) streams[c] = philox_stream{seed, range.first + c, blocks[c]};
@@ -98,14 +107,22 @@ class cpu_pointwise_engine final : public chain_engine<T> {
       for (std::size_t c = 0; c < n; ++c) {
         const auto s = store_.slot(c);
         stream.attach(store_.streams[c], blocks);
+        double interval_accept = 0;  // over the steps since the last kept draw
+        bool interval_divergent = false;
         for (std::size_t step = 0; step < request.steps; ++step) {
           const step_info<T> info = langevin_step(ref_, s, preconditioner_of(request), request.step_size,
                                                   request.kind, stream);
           result.accept_prob[c] += info.accept_prob;
           result.accepted[c] += info.accepted;
           result.divergent[c] += info.divergent;
-          if (request.draws && (step + 1) % request.thin == 0)
+          interval_accept += static_cast<double>(info.accept_prob);
+          interval_divergent = interval_divergent || info.divergent;
+          if (request.draws && (step + 1) % request.thin == 0) {
             store_.record(request, c, (step + 1) / request.thin - 1);
+            store_.record_stats(request, c, (step + 1) / request.thin - 1, interval_accept, interval_divergent);
+            interval_accept = 0;
+            interval_divergent = false;
+          }
         }
         store_.streams[c] = stream.detach();
       }

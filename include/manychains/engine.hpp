@@ -22,6 +22,15 @@ struct chain_range {
   std::size_t size() const { return static_cast<std::size_t>(last - first); }
 };
 
+/// Where an engine records each kept draw's sampler statistics, indexed like the draws without
+/// the dimension: [c * draws_per_chain + draw] (ArviZ's sample_stats). Null pointers: keep none.
+struct draw_stats_ref {
+  double* logp = nullptr;             ///< log-density at the kept state
+  double* accept_prob = nullptr;      ///< mean acceptance probability over the thinning interval
+  std::uint8_t* divergent = nullptr;  ///< 1 when any step of the interval diverged
+  bool wanted() const { return logp && accept_prob && divergent; }
+};
+
 /// One call's worth of steps, all chains, one step size and diagonal preconditioner.
 template <class T>
 struct segment_request {
@@ -34,6 +43,7 @@ struct segment_request {
   std::size_t draws_per_chain = 0;
   std::size_t first_draw = 0;  ///< index, within a chain, of the first draw kept by this call
   std::size_t thin = 1;        ///< keep the state after every thin-th step
+  draw_stats_ref stats;        ///< per kept draw statistics (only where `draws` is set)
 };
 
 /// Per-chain totals over a segment's steps. The runner sums them in a fixed order, so results

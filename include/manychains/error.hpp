@@ -31,6 +31,13 @@ class memory_error : public error {
   using error::error;
 };
 
+/// A run that failed on its own numbers: positions, movements or spreads that left the finite
+/// range (a diverged SVGD or ensemble). Nothing of it is written.
+class diverged_error : public error {
+ public:
+  using error::error;
+};
+
 }  // namespace manychains
 
 /// Checks a precondition in host code; throws input_error with the given message when false.

@@ -33,6 +33,21 @@ struct sample_settings {
   std::size_t observe_every = 0;
   std::function<void(std::size_t, const std::vector<double>&)> observer;
   std::uint64_t seed = 0;
+  bool draw_stats = true;    ///< record each kept draw's log-density, acceptance and divergence
+  bool save_warmup = false;  ///< keep the warm-up states too (in memory) with their statistics
+};
+
+/// Per-draw sampler statistics, (chains, draws) in C order, as ArviZ's sample_stats has them.
+struct draw_stats {
+  std::vector<double> logp, accept_prob;
+  std::vector<std::uint8_t> divergent;
+  void resize(std::size_t values) {
+    logp.assign(values, 0.0);
+    accept_prob.assign(values, 0.0);
+    divergent.assign(values, 0);
+  }
+  bool empty() const { return logp.empty(); }
+  draw_stats_ref ref() { return {logp.data(), accept_prob.data(), divergent.data()}; }
 };
 
 /// Called after each batch of steps with (steps done, steps in all).
@@ -54,6 +69,12 @@ struct sample_result {
   std::size_t warmup_steps_done = 0, sampling_steps_done = 0;
   bool interrupted = false;
   double seconds = 0;
+  draw_stats stats;  ///< per kept draw (chains, kept_draws), with settings.draw_stats
+  /// With settings.save_warmup: the warm-up states (chains, warmup_steps_done, dim), their
+  /// statistics and each warm-up step's step size.
+  std::vector<T> warmup_draws;
+  draw_stats warmup_stats;
+  std::vector<double> warmup_step_sizes;
 };
 
 /// Runs warm-up and sampling on `engine`. Stops early (keeping whole draws) when `stop` becomes

@@ -27,6 +27,9 @@ class npy_mapped_file {
   /// Writes the header for `final_shape` (the same number of values or fewer, C order, a prefix of
   /// the mapped data), flushes, and renames the file into place.
   void commit(const std::vector<std::size_t>& final_shape);
+  /// Like commit() but leaves the file at its temporary name, whose path it returns, for the
+  /// caller to rename (run_folder::adopt); the file is then no longer this object's to remove.
+  std::string finish(const std::vector<std::size_t>& final_shape);
 
  private:
   std::string path_, tmp_;

@@ -1,0 +1,63 @@
+#include "manychains/io/run_folder.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "manychains/error.hpp"
+#include "manychains/io/atomic_file.hpp"
+
+namespace manychains {
+namespace {
+
+[[noreturn]] void fail(const std::string& what, const std::string& path) {
+  throw error("cannot write " + path + ": " + what + ": " + std::strerror(errno));
+}
+
+void remove_if_present(const std::string& path) {
+  if (std::remove(path.c_str()) != 0 && errno != ENOENT) fail("remove the previous run's file", path);
+}
+
+}  // namespace
+
+run_folder::run_folder(std::string dir) : dir_(std::move(dir)) { ensure_directory(dir_); }
+
+run_folder::~run_folder() {
+  if (committed_) return;
+  for (const auto& [tmp, name] : staged_) std::remove(tmp.c_str());
+}
+
+std::string run_folder::stage(const std::string& name) {
+  const std::string tmp = dir_ + "/." + name + ".tmp." + std::to_string(::getpid());
+  staged_.emplace_back(tmp, name);
+  return tmp;
+}
+
+void run_folder::adopt(const std::string& temporary, const std::string& name) { staged_.emplace_back(temporary, name); }
+
+void run_folder::commit(const std::string& run_json, const std::vector<std::string>& stale) {
+  // The run.json is written (the step that can run out of space) before anything is replaced.
+  const std::string json_tmp = stage("run.json");
+  staged_.pop_back();
+  write_file_atomically(json_tmp, run_json);
+  staged_.emplace_back(json_tmp, "run.json");
+  remove_if_present(dir_ + "/run.json");  // from here until the last rename, no run.json
+  for (const auto& name : stale) {
+    const bool written = std::any_of(staged_.begin(), staged_.end(), [&](const auto& s) { return s.second == name; });
+    if (!written) remove_if_present(dir_ + "/" + name);
+  }
+  for (const auto& [tmp, name] : staged_)  // run.json is last
+    if (std::rename(tmp.c_str(), (dir_ + "/" + name).c_str()) != 0) fail("rename", dir_ + "/" + name);
+  committed_ = true;
+  const int fd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY);  // the renames themselves, durable
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+}  // namespace manychains
