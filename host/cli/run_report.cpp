@@ -2,8 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+
 #include "manychains/diagnostics.hpp"
 #include "manychains/error.hpp"
+#include "manychains/io/npy.hpp"
 
 namespace manychains::cli {
 
@@ -96,5 +99,31 @@ void print_warnings(std::ostream& os, const sample_result<T>& r, const std::vect
   template void print_warnings<T>(std::ostream&, const sample_result<T>&, const std::vector<parameter_summary>&);
 MANYCHAINS_INSTANTIATE(float)
 MANYCHAINS_INSTANTIATE(double)
+
+namespace {
+void flatten_numbers(const nlohmann::json& v, std::vector<double>& out, const std::string& what) {
+  if (v.is_number()) {
+    out.push_back(v.get<double>());
+  } else if (v.is_array()) {
+    for (const auto& e : v) flatten_numbers(e, out, what);
+  } else {
+    throw input_error(what + " holds something other than numbers");
+  }
+}
+}  // namespace
+
+std::vector<double> read_run_array(const nlohmann::json& run, const std::string& key, const std::string& run_json_path) {
+  const std::string what = run_json_path + ": \"" + key + "\"";
+  if (!run.contains(key) || run[key].is_null()) return {};
+  const nlohmann::json& v = run[key];
+  if (v.is_string()) {  // a .npy file beside run.json
+    const std::filesystem::path file = std::filesystem::path(run_json_path).parent_path() / v.get<std::string>();
+    return read_npy(file.string()).values;
+  }
+  if (!v.is_array()) throw input_error(what + " is neither an array nor the name of a .npy file");
+  std::vector<double> out;
+  flatten_numbers(v, out, what);
+  return out;
+}
 
 }  // namespace manychains::cli

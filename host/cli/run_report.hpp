@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 #include <ostream>
+#include <string>
 #include <vector>
 
 #include "manychains/sampler.hpp"
@@ -24,5 +25,10 @@ void print_run_footer(std::ostream& os, const sample_result<T>& result, const st
 
 template <class T>
 void print_warnings(std::ostream& os, const sample_result<T>& result, const std::vector<parameter_summary>& rows);
+
+/// A numeric array stored in run.json under `key`: inline (flat, or nested rows, read in C order)
+/// or as the name of a .npy file, relative to the directory of run.json (`run_json_path`).
+/// Empty when the key is absent or null; throws input_error naming the file for anything else.
+std::vector<double> read_run_array(const nlohmann::json& run, const std::string& key, const std::string& run_json_path);
 
 }  // namespace manychains::cli

@@ -44,6 +44,18 @@ coupling_settings resolve_coupling_settings(coupling_settings s, const any_targe
     if (s.init_radius[j] > 0) scale[j] = 0.5 * s.init_radius[j];
   fill_vector(s.scale, scale, d, "the preconditioner (inverse_metric_sqrt)");
   for (double x : s.scale) MC_EXPECTS(x > 0, "the preconditioner (inverse_metric_sqrt) must be positive");
+  if (!s.chol.empty()) {
+    MC_EXPECTS(s.chol.size() == d * d, "the dense preconditioner (inverse_metric_chol) has " +
+                                           std::to_string(s.chol.size()) + " values; the target's dimension " +
+                                           std::to_string(d) + " needs " + std::to_string(d * d));
+    for (std::size_t i = 0; i < d; ++i)
+      for (std::size_t j = 0; j < d; ++j) {
+        const double v = s.chol[i * d + j];
+        MC_EXPECTS(std::isfinite(v), "the dense preconditioner (inverse_metric_chol) must be finite");
+        MC_EXPECTS(j <= i || v == 0, "the dense preconditioner (inverse_metric_chol) must be lower-triangular");
+        MC_EXPECTS(j != i || v > 0, "the dense preconditioner (inverse_metric_chol) needs a positive diagonal");
+      }
+  }
   return s;
 }
 

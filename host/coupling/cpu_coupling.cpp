@@ -29,16 +29,18 @@ struct cpu_pairs_runner {
     const std::size_t d = ref.dim();
     const std::vector<T> scale = converted<T>(s.scale), center = converted<T>(s.init_center),
                          radius = converted<T>(s.init_radius);
-    const mh_kernel<T> kernel{s.sampler, d, static_cast<T>(s.step_size), scale.data()};
+    const std::vector<T> chol = converted<T>(s.chol);
+    const mh_kernel<T> kernel{s.sampler, d, static_cast<T>(s.step_size),
+                              preconditioner<T>{scale.data(), chol.empty() ? nullptr : chol.data()}};
     const start_box<T> box{center.data(), radius.data()};
     const long long n = static_cast<long long>(s.pairs);
 #pragma omp parallel
     {
-      // x, grad, proposal, proposal_grad for each chain (the coupled kernels keep no scratch)
-      std::vector<T> buffer(8 * d), logp(2);
+      // x, grad, proposal, proposal_grad and scratch for each chain
+      std::vector<T> buffer(10 * d), logp(2);
       const auto slot = [&](std::size_t chain) {
-        T* b = buffer.data() + 4 * d * chain;
-        return chain_slot<T>{{b, 1}, {b + d, 1}, {b + 2 * d, 1}, {b + 3 * d, 1}, &logp[chain], {nullptr, 0}};
+        T* b = buffer.data() + 5 * d * chain;
+        return chain_slot<T>{{b, 1}, {b + d, 1}, {b + 2 * d, 1}, {b + 3 * d, 1}, &logp[chain], {b + 4 * d, 1}};
       };
       const chain_slot<T> x = slot(0), y = slot(1);
 #pragma omp for schedule(dynamic, 16)
