@@ -162,8 +162,7 @@ class em_cuda_backend final : public em_backend<T> {
 template <class T>
 std::unique_ptr<em_backend<T>> make_em_cuda_backend(const double* data, std::size_t n, int d, int K,
                                                     covariance_type type) {
-  std::string reason;
-  if (!cuda_usable(&reason)) throw device_error("--device cuda: " + reason);
+  require_cuda("--device cuda");
   return std::make_unique<em_cuda_backend<T>>(data, n, d, K, type);
 }
 

@@ -65,12 +65,6 @@ void read_run_json(converge_options& o) {
   }
 }
 
-device_choice parse_device(const std::string& s) {
-  if (s == "auto") return device_choice::automatic;
-  if (s == "cpu") return device_choice::cpu;
-  return device_choice::cuda;
-}
-
 /// The t's worth printing: 0, the first t below each of a few levels, and the threshold's.
 std::vector<std::size_t> rows_to_print(const tv_bound_curve& c, double threshold) {
   std::vector<std::size_t> rows{0};
@@ -100,7 +94,7 @@ template <class T>
 void run_converge(const converge_options& o, const any_target& target) {
   const coupling_settings s = resolve_coupling_settings(o.settings, target);
   const target_info& info = info_of(target);
-  const coupling_result r = run_coupling<T>(parse_device(o.device), target, s);
+  const coupling_result r = run_coupling<T>(parse_device_choice(o.device), target, s);
   const tv_bound_curve c = tv_bound_from_meeting_times(r.meeting_time, r.met, s.lag, s.max_steps);
   const auto t_below = first_t_below(c, o.threshold);
   const auto t_below_conservative = first_t_below(c, o.threshold, 2.0);

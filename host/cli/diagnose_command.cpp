@@ -35,8 +35,7 @@ void run_diagnose(const diagnose_cli_options& o) {
   diagnose_options options;
   options.superchains = o.superchains;
 
-  std::string reason;
-  const bool use_cuda = o.device == "cuda" || (o.device == "auto" && cuda_usable(&reason));
+  const bool use_cuda = select_device(parse_device_choice(o.device)) == backend_kind::cuda;
   const auto diags = use_cuda ? diagnose_draws_cuda_from_host(a.values.data(), chains, draws, dim, names, options)
                               : diagnose_draws(a.values.data(), chains, draws, dim, names, options);
   std::vector<parameter_summary> rows;
