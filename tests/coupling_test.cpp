@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "manychains/coupling/coupling_run.hpp"
+#include "manychains/coupling/cpu_coupling.hpp"
 #include "manychains/coupling/tv_bound.hpp"
 #include "manychains/error.hpp"
 #include "manychains/langevin.hpp"
@@ -527,4 +528,38 @@ TEST(Coupling, BadSettingsAreClearInputErrors) {
   EXPECT_NO_THROW(resolve_coupling_settings(s, funnel));
   const coupling_result ok = run_coupling_cpu<double>(make_target("gaussian:dim=2"), coupling_settings{});
   EXPECT_EQ(ok.met.size(), 1024u);
+}
+
+// A user's functor reaches the couplings through run_coupling_cpu_for: one that only forwards to
+// the built-in O-ring gives the built-in target's meeting times, with a dense preconditioner too.
+namespace {
+struct forwarding_oring {
+  oring_ref<double> inner;
+  std::size_t dim() const { return inner.dim(); }
+  template <class X, class G>
+  double logdensity_grad(X x, G grad) const {
+    return inner.logdensity_grad(x, grad);
+  }
+};
+}  // namespace
+
+TEST(Coupling, UserFunctorsReachTheCoupling) {
+  const any_target any = make_target("oring");
+  const auto& o = std::get<oring_target>(any);
+  std::vector<double> params = o.params;
+  const forwarding_oring user{o.ref<double>(params.data())};
+  coupling_settings s = resolve_coupling_settings(coupling_settings{}, any);
+  s.pairs = 300;
+  s.lag = 3;
+  s.seed = 8;
+  s.max_steps = 3000;
+  s.chol = correlated_factor(s.scale);
+  const coupling_result builtin = run_coupling_cpu<double>(any, s);
+  const coupling_result custom = run_coupling_cpu_for<double>(user, o.info, s);
+  EXPECT_EQ(custom.meeting_time, builtin.meeting_time);
+  EXPECT_EQ(custom.met, builtin.met);
+  EXPECT_LT(custom.unmet, s.pairs / 2);  // mostly met pairs: the comparison covers meetings
+  target_info wrong = o.info;
+  wrong.dim = 3;
+  EXPECT_THROW(run_coupling_cpu_for<double>(user, wrong, coupling_settings{}), input_error);
 }

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "manychains/ensemble/cpu_backends.hpp"
 #include "manychains/ensemble/ensemble.hpp"
 #include "manychains/ensemble/stretch.hpp"
 #include "manychains/error.hpp"
@@ -228,4 +229,39 @@ TEST(IntegratedTime, MatchesAr1) {
   }
   const double tau = mc::integrated_time(x.data(), walkers, n, 1, 0, 0, walkers);
   EXPECT_NEAR(tau, 9.0, 1.0);
+}
+
+// A user's functor reaches the stretch move and SVGD through the templated factories: a functor
+// that only forwards to the built-in Gaussian moves exactly as the built-in target does.
+namespace {
+struct forwarding_target {
+  mc::gaussian_ref<double> inner;
+  std::size_t dim() const { return inner.dim(); }
+  template <class X, class G>
+  double logdensity_grad(X x, G grad) const {
+    return inner.logdensity_grad(x, grad);
+  }
+};
+}  // namespace
+
+TEST(Ensemble, UserFunctorsReachStretchAndSvgd) {
+  const mc::any_target any = mc::make_target("gaussian:dim=3,rho=0.5");
+  const auto& g = std::get<mc::gaussian_target>(any);
+  std::vector<double> params = g.params;
+  const forwarding_target user{g.ref<double>(params.data())};
+  mc::stretch_settings s;
+  s.iterations = 50;
+  s.seed = 5;
+  const mc::stretch_shape shape = mc::stretch_shape_for(s, 3);
+  auto builtin = mc::make_cpu_stretch_backend<double>(any, shape, s.a, s.seed);
+  auto custom = mc::make_cpu_stretch_backend_for<double>(user, shape, s.a, s.seed);
+  EXPECT_EQ(mc::run_stretch<double>(*custom, g.info, s).draws, mc::run_stretch<double>(*builtin, g.info, s).draws);
+  mc::svgd_settings v;
+  v.particles = 64;
+  v.iterations = 20;
+  auto svgd_builtin = mc::make_cpu_svgd_backend<double>(any);
+  auto svgd_custom = mc::make_cpu_svgd_backend_for<double>(user);
+  EXPECT_EQ(mc::run_svgd<double>(*svgd_custom, g.info, v).positions,
+            mc::run_svgd<double>(*svgd_builtin, g.info, v).positions);
+  EXPECT_THROW(mc::make_cpu_stretch_backend_for<double>(user, mc::stretch_shape{1, 8, 2}, s.a, 1), mc::input_error);
 }

@@ -1,6 +1,7 @@
 // Defaults and checks for coupling runs, the backend choice, and the collection of outcomes.
 #include <cmath>
 #include <string>
+#include <utility>
 
 #include "manychains/coupling/coupling_run.hpp"
 #include "manychains/error.hpp"
@@ -29,8 +30,12 @@ coupling_settings resolve_coupling_settings(coupling_settings s, const any_targe
   if (std::holds_alternative<logistic_target>(target))
     throw input_error("converge needs a pointwise target; " + info_of(target).spec +
                       " is a batched data target (logistic), which the coupled kernels do not support");
-  const target_info& info = info_of(target);
+  return resolve_coupling_settings(std::move(s), info_of(target));
+}
+
+coupling_settings resolve_coupling_settings(coupling_settings s, const target_info& info) {
   const std::size_t d = info.dim;
+  MC_EXPECTS(d >= 1, "the target has no dimensions (target_info.dim is 0)");
   MC_EXPECTS(s.lag >= 1, "--lag must be at least 1");
   MC_EXPECTS(s.pairs >= 1, "--pairs must be at least 1");
   MC_EXPECTS(s.max_steps >= 1, "--max-steps must be at least 1");

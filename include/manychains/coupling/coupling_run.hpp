@@ -56,7 +56,10 @@ double default_coupling_step_size(coupled_sampler sampler, std::size_t dim);
 /// Batched targets (logistic) are refused: the coupled kernels need a pointwise target.
 coupling_settings resolve_coupling_settings(coupling_settings s, const any_target& target);
 
-/// Runs the pairs of resolved settings on the CPU.
+/// The same for a pointwise target described by `info` (a user's functor: cpu_coupling.hpp).
+coupling_settings resolve_coupling_settings(coupling_settings s, const target_info& info);
+
+/// Runs the pairs on the CPU (run_coupling_cpu_for, cpu_coupling.hpp, for a user's functor).
 template <class T>
 coupling_result run_coupling_cpu(const any_target& target, const coupling_settings& settings);
 
