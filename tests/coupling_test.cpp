@@ -19,6 +19,7 @@
 #include "manychains/coupling/tv_bound.hpp"
 #include "manychains/error.hpp"
 #include "manychains/langevin.hpp"
+#include "test_support.hpp"
 
 using namespace manychains;
 
@@ -532,22 +533,11 @@ TEST(Coupling, BadSettingsAreClearInputErrors) {
 
 // A user's functor reaches the couplings through run_coupling_cpu_for: one that only forwards to
 // the built-in O-ring gives the built-in target's meeting times, with a dense preconditioner too.
-namespace {
-struct forwarding_oring {
-  oring_ref<double> inner;
-  std::size_t dim() const { return inner.dim(); }
-  template <class X, class G>
-  double logdensity_grad(X x, G grad) const {
-    return inner.logdensity_grad(x, grad);
-  }
-};
-}  // namespace
-
 TEST(Coupling, UserFunctorsReachTheCoupling) {
   const any_target any = make_target("oring");
   const auto& o = std::get<oring_target>(any);
   std::vector<double> params = o.params;
-  const forwarding_oring user{o.ref<double>(params.data())};
+  const manychains::testing::forwarding_target<oring_ref<double>> user{o.ref<double>(params.data())};
   coupling_settings s = resolve_coupling_settings(coupling_settings{}, any);
   s.pairs = 300;
   s.lag = 3;

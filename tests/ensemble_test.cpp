@@ -12,6 +12,7 @@
 #include "manychains/ensemble/ensemble.hpp"
 #include "manychains/ensemble/stretch.hpp"
 #include "manychains/error.hpp"
+#include "test_support.hpp"
 
 namespace mc = manychains;
 
@@ -233,22 +234,11 @@ TEST(IntegratedTime, MatchesAr1) {
 
 // A user's functor reaches the stretch move and SVGD through the templated factories: a functor
 // that only forwards to the built-in Gaussian moves exactly as the built-in target does.
-namespace {
-struct forwarding_target {
-  mc::gaussian_ref<double> inner;
-  std::size_t dim() const { return inner.dim(); }
-  template <class X, class G>
-  double logdensity_grad(X x, G grad) const {
-    return inner.logdensity_grad(x, grad);
-  }
-};
-}  // namespace
-
 TEST(Ensemble, UserFunctorsReachStretchAndSvgd) {
   const mc::any_target any = mc::make_target("gaussian:dim=3,rho=0.5");
   const auto& g = std::get<mc::gaussian_target>(any);
   std::vector<double> params = g.params;
-  const forwarding_target user{g.ref<double>(params.data())};
+  const mc::testing::forwarding_target<mc::gaussian_ref<double>> user{g.ref<double>(params.data())};
   mc::stretch_settings s;
   s.iterations = 50;
   s.seed = 5;
