@@ -4,13 +4,25 @@
 
 namespace manychains {
 
+device_choice parse_device_choice(const std::string& name) {
+  if (name == "auto") return device_choice::automatic;
+  if (name == "cpu") return device_choice::cpu;
+  if (name == "cuda") return device_choice::cuda;
+  throw input_error("--device must be auto, cpu or cuda, not '" + name + "'");
+}
+
+backend_kind select_device(device_choice choice) {
+  if (choice == device_choice::cpu) return backend_kind::cpu;
+  std::string reason;
+  if (cuda_usable(&reason)) return backend_kind::cuda;
+  if (choice == device_choice::cuda) throw device_error("--device cuda: " + reason);
+  return backend_kind::cpu;
+}
+
 template <class T>
 std::unique_ptr<chain_engine<T>> make_engine(device_choice choice, const any_target& target, chain_range chains,
                                              std::uint64_t seed) {
-  if (choice == device_choice::cpu) return make_cpu_engine<T>(target, chains, seed);
-  std::string reason;
-  if (cuda_usable(&reason)) return make_cuda_engine<T>(target, chains, seed);
-  if (choice == device_choice::cuda) throw device_error("--device cuda: " + reason);
+  if (select_device(choice) == backend_kind::cuda) return make_cuda_engine<T>(target, chains, seed);
   return make_cpu_engine<T>(target, chains, seed);
 }
 

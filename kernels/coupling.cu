@@ -16,8 +16,8 @@ std::string cuda_device_name();  // kernels/device_query.cu
 
 namespace {
 
-/// Device pointers of the pairs' state: 8 arrays of d × n values (x, grad, proposal,
-/// proposal_grad of chains X and Y) and 2 × n log-densities.
+/// Device pointers of the pairs' state: 10 arrays of d × n values (x, grad, proposal,
+/// proposal_grad and scratch of chain X, then of chain Y) and 2 × n log-densities.
 template <class T>
 struct pair_state_ref {
   T* values;
@@ -25,10 +25,10 @@ struct pair_state_ref {
   std::size_t n, dim;
 
   __device__ chain_slot<T> slot(std::size_t p, int chain) const {
-    T* base = values + static_cast<std::size_t>(4 * chain) * dim * n + p;
     const std::size_t block = dim * n;
+    T* base = values + static_cast<std::size_t>(5 * chain) * block + p;
     return chain_slot<T>{{base, n}, {base + block, n}, {base + 2 * block, n}, {base + 3 * block, n},
-                         logp + chain * n + p, {nullptr, 0}};  // the coupled kernels keep no scratch
+                         logp + chain * n + p, {base + 4 * block, n}};
   }
 };
 
@@ -58,12 +58,14 @@ struct cuda_pairs_runner {
   template <class Ref>
   void run(const Ref& ref) const {
     const std::size_t n = s.pairs, d = s.scale.size();
-    device_buffer<T> scale, center, radius, values(8 * d * n), logp(2 * n);
+    device_buffer<T> scale, chol, center, radius, values(10 * d * n), logp(2 * n);
     scale.upload(std::vector<T>(s.scale.begin(), s.scale.end()));
+    if (!s.chol.empty()) chol.upload(std::vector<T>(s.chol.begin(), s.chol.end()));
     center.upload(std::vector<T>(s.init_center.begin(), s.init_center.end()));
     radius.upload(std::vector<T>(s.init_radius.begin(), s.init_radius.end()));
     device_buffer<pair_outcome> outcomes(n);
-    const mh_kernel<T> kernel{s.sampler, d, static_cast<T>(s.step_size), scale.data()};
+    const mh_kernel<T> kernel{s.sampler, d, static_cast<T>(s.step_size),
+                              preconditioner<T>{scale.data(), s.chol.empty() ? nullptr : chol.data()}};
     const start_box<T> box{center.data(), radius.data()};
     const unsigned threads = 128;
     const unsigned blocks = static_cast<unsigned>((n + threads - 1) / threads);
@@ -79,8 +81,7 @@ struct cuda_pairs_runner {
 
 template <class T>
 coupling_result run_coupling_cuda(const any_target& target, const coupling_settings& settings) {
-  std::string reason;
-  if (!cuda_usable(&reason)) throw device_error("--device cuda: " + reason);
+  require_cuda("--device cuda");
   const coupling_settings s = resolve_coupling_settings(settings, target);
   const auto start = std::chrono::steady_clock::now();
   std::vector<pair_outcome> outcomes(s.pairs);

@@ -27,8 +27,7 @@ struct cuda_engine_factory {
 
 template <class T>
 std::unique_ptr<chain_engine<T>> make_cuda_engine(const any_target& target, chain_range chains, std::uint64_t seed) {
-  std::string reason;
-  if (!cuda_usable(&reason)) throw device_error("--device cuda: " + reason);
+  require_cuda("--device cuda");
   return std::visit(cuda_engine_factory<T>{chains, seed}, target);
 }
 

@@ -1,5 +1,5 @@
 // CUDA backend of EM. The E-step kernel is a thin launch over the per-point host-device functions
-// (em_point_responsibilities), with warp-level sums of N_k, Σ r x and the log-likelihood; the
+// (em_point_responsibilities, em_first_moment_terms), with warp-level sums of N_k, Σ r x and the log-likelihood; the
 // scatter around the new means is a cuBLAS SYRK per component over chunks of points. Nothing of
 // size N×K×d is ever held: the data (N×d), the responsibilities (N×K) and one chunk (C×d).
 #include <algorithm>
@@ -30,6 +30,15 @@ __device__ __forceinline__ void warp_add(double* target, double v) {
   if ((threadIdx.x & 31) == 0) atomicAdd(target, v);
 }
 
+/// The first-moment terms (point_sums.hpp) summed over the warp into shared memory. Every lane
+/// adds, a lane past the last point adds zeros.
+struct warp_moment_sums {
+  double* acc;
+  int K, d;
+  __device__ void count(int k, double r) const { warp_add(&acc[k], r); }
+  __device__ void sum(int k, int i, double v) const { warp_add(&acc[K + k * d + i], v); }
+};
+
 /// One thread per point (grid-stride): responsibilities into resp (component-major, K×n), and the
 /// block's sums nk (K), sx (K×d), Σ log p(x) added to `sums`. x is dimension-major (d×n).
 template <class T>
@@ -46,11 +55,11 @@ __global__ void em_e_step_kernel(gmm_ref<T> m, const T* __restrict__ x, T* __res
     double ll = 0;
     if (valid) ll = double(em_point_responsibilities(m, strided<const T>{x + p, n}, strided<T>{resp + p, n}, y));
     warp_add(&acc[K + K * d], ll);
-    for (int k = 0; k < K; ++k) {
-      const double r = valid ? double(resp[k * n + p]) : 0.0;
-      warp_add(&acc[k], r);
-      for (int i = 0; i < d; ++i) warp_add(&acc[K + k * d + i], valid ? r * double(x[i * n + p]) : 0.0);
-    }
+    const T zero = 0;  // a lane past the end reads zeros: r = 0 and x = 0
+    const strided<const T> r = valid ? strided<const T>{resp + p, n} : strided<const T>{&zero, 0};
+    const strided<const T> xp = valid ? strided<const T>{x + p, n} : strided<const T>{&zero, 0};
+    const warp_moment_sums sums{acc, K, d};
+    em_first_moment_terms<double>(K, d, r, xp, sums);
   }
   __syncthreads();
   for (int i = threadIdx.x; i < len; i += blockDim.x) atomicAdd(&sums[i], acc[i]);
@@ -162,8 +171,7 @@ class em_cuda_backend final : public em_backend<T> {
 template <class T>
 std::unique_ptr<em_backend<T>> make_em_cuda_backend(const double* data, std::size_t n, int d, int K,
                                                     covariance_type type) {
-  std::string reason;
-  if (!cuda_usable(&reason)) throw device_error("--device cuda: " + reason);
+  require_cuda("--device cuda");
   return std::make_unique<em_cuda_backend<T>>(data, n, d, K, type);
 }
 

@@ -26,11 +26,6 @@ __global__ void rng_floor_kernel(std::size_t n, std::size_t dim, std::size_t ste
   sink[c] = acc;  // keeps the draws from being optimised away
 }
 
-void require_cuda(const char* what) {
-  std::string reason;
-  if (!cuda_usable(&reason)) throw device_error(std::string(what) + ": " + reason);
-}
-
 /// Seconds of the second of two runs of `launch` (the first loads the module and warms clocks).
 template <class Launch>
 double timed_seconds(Launch launch) {

@@ -8,6 +8,7 @@
 #include "cuda_engine_base.cuh"
 #include "curand_stream.cuh"
 #include "manychains/targets.hpp"
+#include "manychains/targets/logit.hpp"
 
 namespace manychains {
 
@@ -31,11 +32,9 @@ __global__ void logistic_residual_kernel(T* eta, const T* y, std::size_t rows, T
   T* column = eta + blockIdx.x * rows;
   T sum = 0;
   for (std::size_t i = threadIdx.x; i < rows; i += Threads) {
-    const T e = column[i];
-    T sp, lg;
-    softplus_and_logistic(e, &sp, &lg);
-    sum += y[i] * e - sp;
-    column[i] = y[i] - lg;
+    T residual;
+    sum += logit_row_loglik(column[i], y[i], &residual);
+    column[i] = residual;
   }
   const T total = reduce(temp).Sum(sum);
   if (threadIdx.x == 0) loglik[blockIdx.x] = total;

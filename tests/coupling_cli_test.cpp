@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "manychains/io/npy.hpp"
 
@@ -42,7 +43,58 @@ nlohmann::json read_json(const std::string& path) {
   return nlohmann::json::parse(in);
 }
 
+/// Writes a float64 C-order .npy file (format 1.0) of the given shape, by hand.
+void write_npy_f64(const std::string& path, std::size_t rows, std::size_t cols, const std::vector<double>& v) {
+  std::string header = "{'descr': '<f8', 'fortran_order': False, 'shape': (" + std::to_string(rows) + ", " +
+                       std::to_string(cols) + "), }";
+  header.append(64 - (10 + header.size() + 1) % 64, ' ');
+  header += '\n';
+  std::ofstream out(path, std::ios::binary);
+  out.write("\x93NUMPY\x01\x00", 8);
+  const std::uint16_t len = static_cast<std::uint16_t>(header.size());
+  out.put(static_cast<char>(len & 0xff));
+  out.put(static_cast<char>(len >> 8));
+  out << header;
+  out.write(reinterpret_cast<const char*>(v.data()), static_cast<std::streamsize>(v.size() * sizeof(double)));
+}
+
 }  // namespace
+
+// After a dense-metric run, converge couples that run's kernel: its factor L, not only the
+// diagonal; the factor is read from the .npy file that run.json names, or inline (older runs).
+TEST(ConvergeCli, ReusesTheDenseMetricOfASampleRun) {
+  const std::string dir = temp_dir();
+  const auto sample = run("sample --target 'gaussian:dim=3,rho=0.9' --metric dense --chains 128 --warmup 400 "
+                          "--draws 20 --seed 2 --quiet --device cpu --out " + dir + "/run");
+  ASSERT_EQ(sample.exit_code, 0) << sample.output;
+  nlohmann::json run_json = read_json(dir + "/run/run.json");
+  ASSERT_TRUE(run_json["inverse_metric_factor"].is_string()) << run_json.dump();
+  const std::vector<double> chol =
+      manychains::read_npy(dir + "/run/" + run_json["inverse_metric_factor"].get<std::string>()).values;
+  ASSERT_EQ(chol.size(), 9u);
+  const std::string args = " --lag 3 --pairs 300 --seed 4 --device cpu --quiet --out ";
+  const auto file_run = run("converge --from-run " + dir + "/run/run.json" + args + dir + "/file.json");
+  ASSERT_EQ(file_run.exit_code, 0) << file_run.output;
+  const nlohmann::json a = read_json(dir + "/file.json");
+  EXPECT_EQ(a["settings"]["inverse_metric_factor"].get<std::vector<double>>(), chol);
+  EXPECT_EQ(a["unmet_pairs"], 0);
+  // The same run.json with the factor inline, as earlier versions wrote it: the same kernel, the same pairs.
+  run_json["inverse_metric_factor"] = chol;
+  std::ofstream(dir + "/run/run.json") << run_json.dump();
+  const auto inline_run = run("converge --from-run " + dir + "/run/run.json" + args + dir + "/inline.json");
+  ASSERT_EQ(inline_run.exit_code, 0) << inline_run.output;
+  const nlohmann::json b = read_json(dir + "/inline.json");
+  EXPECT_EQ(b["settings"]["inverse_metric_factor"].get<std::vector<double>>(), chol);
+  EXPECT_EQ(b["meeting_times"], a["meeting_times"]);
+  // A factor that is not the target's size is one clear error.
+  write_npy_f64(dir + "/run/chol.npy", 2, 2, {1, 0, 0, 1});
+  run_json["inverse_metric_factor"] = "chol.npy";
+  std::ofstream(dir + "/run/run.json") << run_json.dump();
+  const auto bad = run("converge --from-run " + dir + "/run/run.json --pairs 4 --device cpu");
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_NE(bad.output.find("inverse_metric_factor"), std::string::npos) << bad.output;
+  std::filesystem::remove_all(dir);
+}
 
 TEST(ConvergeCli, ReusesASampleRunAndWritesTheCurve) {
   const std::string dir = temp_dir();

@@ -15,7 +15,7 @@ using namespace manychains;
 namespace {
 
 template <class T>
-void compare_backends(const char* spec, coupled_sampler sampler, std::size_t lag) {
+void compare_backends(const char* spec, coupled_sampler sampler, std::size_t lag, bool dense = false) {
   std::string reason;
   if (!cuda_usable(&reason)) GTEST_SKIP() << reason;
   const any_target target = make_target(spec);
@@ -25,6 +25,13 @@ void compare_backends(const char* spec, coupled_sampler sampler, std::size_t lag
   s.pairs = 4000;
   s.max_steps = 20000;
   s.seed = 2024;
+  if (dense) {  // L = diag(scale) (I + 0.3 × the strictly lower triangle of ones)
+    s = resolve_coupling_settings(s, target);
+    const std::size_t d = s.scale.size();
+    s.chol.assign(d * d, 0.0);
+    for (std::size_t i = 0; i < d; ++i)
+      for (std::size_t j = 0; j <= i; ++j) s.chol[i * d + j] = s.scale[i] * (i == j ? 1.0 : 0.3);
+  }
   const coupling_result cpu = run_coupling_cpu<T>(target, s);
   const coupling_result gpu = run_coupling_cuda<T>(target, s);
   ASSERT_EQ(gpu.meeting_time.size(), cpu.meeting_time.size());
@@ -40,6 +47,9 @@ void compare_backends(const char* spec, coupled_sampler sampler, std::size_t lag
 }  // namespace
 
 TEST(CouplingGpu, MalaGaussianMeetingTimesMatchTheCpu) { compare_backends<double>("gaussian:dim=8,rho=0.5", coupled_sampler::mala, 5); }
+TEST(CouplingGpu, DenseMetricMalaMeetingTimesMatchTheCpu) {
+  compare_backends<double>("gaussian:dim=8,rho=0.5", coupled_sampler::mala, 5, true);
+}
 TEST(CouplingGpu, RwmMixtureMeetingTimesMatchTheCpu) { compare_backends<double>("mixture:dim=2", coupled_sampler::rwm, 3); }
 TEST(CouplingGpu, OringFloatMeetingTimesMatchTheCpu) { compare_backends<float>("oring", coupled_sampler::mala, 10); }
 

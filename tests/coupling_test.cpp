@@ -15,9 +15,11 @@
 #include <vector>
 
 #include "manychains/coupling/coupling_run.hpp"
+#include "manychains/coupling/cpu_coupling.hpp"
 #include "manychains/coupling/tv_bound.hpp"
 #include "manychains/error.hpp"
 #include "manychains/langevin.hpp"
+#include "test_support.hpp"
 
 using namespace manychains;
 
@@ -66,6 +68,16 @@ void expect_same_moments(const std::vector<double>& a, const std::vector<double>
   }
 }
 
+/// A dense preconditioner factor: L = diag(scale) (I + 0.3 × the strictly lower triangle of ones),
+/// so that L Lᵀ is far from diagonal.
+std::vector<double> correlated_factor(const std::vector<double>& scale) {
+  const std::size_t d = scale.size();
+  std::vector<double> chol(d * d, 0.0);
+  for (std::size_t i = 0; i < d; ++i)
+    for (std::size_t j = 0; j <= i; ++j) chol[i * d + j] = scale[i] * (i == j ? 1.0 : 0.3);
+  return chol;
+}
+
 gaussian_ref<double> ref_of(const gaussian_target& g, std::vector<double>& params) {
   params = g.params;
   return g.ref<double>(params.data());
@@ -108,7 +120,7 @@ std::vector<double> uncoupled_positions(const Target& target, const mh_kernel<do
     EXPECT_TRUE(draw_start(target, box, d, x, rng));
     for (std::size_t t = 0; t < steps; ++t) {
       if (use_langevin)
-        langevin_step(target, x, kernel.scale, kernel.step_size, sampler_kind::mala, rng);
+        langevin_step(target, x, kernel.pre, kernel.step_size, sampler_kind::mala, rng);
       else
         mh_step(target, kernel, x, rng);
     }
@@ -176,7 +188,7 @@ TEST(Coupling, EachCoupledMalaChainHasTheUncoupledLaw) {
   std::vector<double> params;
   const auto ref = ref_of(target, params);
   const std::vector<double> scale{1.0, 2.0, 0.5}, center{2, -3, 1}, radius{0.5, 1, 0.25};
-  const mh_kernel<double> kernel{coupled_sampler::mala, 3, 0.8, scale.data()};
+  const mh_kernel<double> kernel{coupled_sampler::mala, 3, 0.8, {scale.data(), nullptr}};
   const start_box<double> box{center.data(), radius.data()};
   const std::size_t n = 20000, lag = 2, k = 3;
   std::vector<double> xs, ys;
@@ -186,12 +198,77 @@ TEST(Coupling, EachCoupledMalaChainHasTheUncoupledLaw) {
   expect_same_moments(ys, uncoupled_positions(ref, kernel, box, n, k, 13, true), 3, "Y after k");
 }
 
+// The preconditioner is a whole factor L here, not its diagonal: the coupling reflects in the
+// whitened space L⁻¹(·)/ε, and each chain must still move by its own (dense-preconditioned) kernel.
+TEST(Coupling, EachCoupledChainHasTheUncoupledLawWithADenseMetric) {
+  const auto target = std::get<gaussian_target>(make_target("gaussian:dim=3,rho=0.7"));
+  std::vector<double> params;
+  const auto ref = ref_of(target, params);
+  const std::vector<double> scale{1.0, 1.5, 0.7}, center{2, -3, 1}, radius{0.5, 1, 0.25};
+  const std::vector<double> chol{0.9, 0, 0, 0.6, 0.8, 0, -0.4, 0.5, 0.6};
+  const start_box<double> box{center.data(), radius.data()};
+  for (auto sampler : {coupled_sampler::mala, coupled_sampler::rwm}) {
+    const mh_kernel<double> kernel{sampler, 3, sampler == coupled_sampler::mala ? 0.8 : 1.0, {scale.data(), chol.data()}};
+    const std::size_t n = 20000, lag = 2, k = 3;
+    std::vector<double> xs, ys;
+    coupled_positions(ref, kernel, box, n, lag, k, 51, &xs, &ys);
+    const bool mala = sampler == coupled_sampler::mala;
+    expect_same_moments(xs, uncoupled_positions(ref, kernel, box, n, lag + k, 52, mala), 3, "dense: X after lag + k");
+    expect_same_moments(ys, uncoupled_positions(ref, kernel, box, n, k, 53, mala), 3, "dense: Y after k");
+  }
+}
+
+// One MALA: a coupled pair's leading chain is moved by langevin.hpp's propose and accept, with the
+// stream read as langevin_step reads it, so it follows langevin_step bit for bit, with a diagonal or
+// a dense preconditioner, before and after the pair meets.
+TEST(Coupling, CoupledChainStepIsLangevinStepBitForBit) {
+  const any_target any = make_target("oring");
+  const auto& oring = std::get<oring_target>(any);
+  std::vector<double> params = oring.params;
+  const auto ref = oring.ref<double>(params.data());
+  const coupling_settings s = resolve_coupling_settings(coupling_settings{}, any);
+  const std::vector<double> chol = correlated_factor(s.scale);
+  for (bool dense : {false, true}) {
+    const preconditioner<double> pre{s.scale.data(), dense ? chol.data() : nullptr};
+    const mh_kernel<double> k{coupled_sampler::mala, 2, s.step_size, pre};
+    chain_buffers buf(3, 2);
+    const chain_slot<double> x = buf.slot(0), y = buf.slot(1), alone = buf.slot(2);
+    std::size_t met = 0, accepted = 0;
+    for (std::uint64_t p = 0; p < 20; ++p) {
+      philox_stream rng{7, p, 0};
+      ASSERT_TRUE(draw_start(ref, {s.init_center.data(), s.init_radius.data()}, 2, x, rng));
+      ASSERT_TRUE(draw_start(ref, {s.init_center.data(), s.init_radius.data()}, 2, y, rng));
+      for (std::size_t j = 0; j < 2; ++j) {
+        alone.x[j] = x.x[j];
+        alone.grad[j] = x.grad[j];
+      }
+      *alone.logp = *x.logp;
+      philox_stream alone_rng = rng;
+      for (int step = 0; step < 300; ++step) {
+        const coupled_step_info<double> c = coupled_mh_step(ref, k, x, y, rng);
+        const step_info<double> a = langevin_step(ref, alone, pre, k.step_size, sampler_kind::mala, alone_rng);
+        ASSERT_EQ(c.x.accepted, a.accepted) << "pair " << p << " step " << step;
+        ASSERT_EQ(c.x.accept_prob, a.accept_prob);
+        ASSERT_EQ(*x.logp, *alone.logp);
+        for (std::size_t j = 0; j < 2; ++j) {
+          ASSERT_EQ(x.x[j], alone.x[j]) << (dense ? "dense" : "diagonal") << ", pair " << p << " step " << step;
+          ASSERT_EQ(x.grad[j], alone.grad[j]);
+        }
+        accepted += a.accepted;
+      }
+      met += same_position(x, y, 2);
+    }
+    EXPECT_GT(met, 10u) << (dense ? "dense" : "diagonal");
+    EXPECT_GT(accepted, 1000u);  // the comparison covers moves, not only rejections
+  }
+}
+
 TEST(Coupling, EachCoupledRwmChainHasTheUncoupledLaw) {
   const auto target = std::get<gaussian_target>(make_target("gaussian:dim=3,rho=0.5"));
   std::vector<double> params;
   const auto ref = ref_of(target, params);
   const std::vector<double> scale{1.0, 1.0, 1.0}, center{3, -3, 2}, radius{0.5, 0.5, 0.5};
-  const mh_kernel<double> kernel{coupled_sampler::rwm, 3, 1.2, scale.data()};
+  const mh_kernel<double> kernel{coupled_sampler::rwm, 3, 1.2, {scale.data(), nullptr}};
   const start_box<double> box{center.data(), radius.data()};
   const std::size_t n = 20000, lag = 1, k = 4;
   std::vector<double> xs, ys;
@@ -221,7 +298,7 @@ TEST(Coupling, BoundLiesAboveTheExactTvOfA1dRwmChain) {
   std::vector<double> params;
   const auto ref = ref_of(std::get<gaussian_target>(target), params);
   const std::vector<double> scale{1.0}, c{center}, r{radius};
-  const mh_kernel<double> kernel{coupled_sampler::rwm, 1, step, scale.data()};
+  const mh_kernel<double> kernel{coupled_sampler::rwm, 1, step, {scale.data(), nullptr}};
   // First, the chain the bound is about is the chain of the grid: compare E[X_t].
   for (std::size_t t : {1, 3, 6}) {
     const auto xs = uncoupled_positions(ref, kernel, {c.data(), r.data()}, 20000, t, 31 + t, false);
@@ -350,8 +427,10 @@ TEST(Coupling, MetChainsStayIdenticalForever) {
             const auto ref = t.template ref<double>(params.data());
             const std::size_t d = t.info.dim;
             const coupling_settings s = resolve_coupling_settings(coupling_settings{}, target);
-            for (auto sampler : {coupled_sampler::mala, coupled_sampler::rwm}) {
-              const mh_kernel<double> k{sampler, d, s.step_size, s.scale.data()};
+            const std::vector<double> chol = correlated_factor(s.scale);
+            for (auto [sampler, dense] : {std::pair{coupled_sampler::mala, false}, std::pair{coupled_sampler::rwm, false},
+                                          std::pair{coupled_sampler::mala, true}, std::pair{coupled_sampler::rwm, true}}) {
+              const mh_kernel<double> k{sampler, d, s.step_size, {s.scale.data(), dense ? chol.data() : nullptr}};
               chain_buffers buf(2, d);
               const chain_slot<double> x = buf.slot(0), y = buf.slot(1);
               std::size_t met_pairs = 0;
@@ -373,7 +452,7 @@ TEST(Coupling, MetChainsStayIdenticalForever) {
                 }
                 EXPECT_GT(moves, 10u) << spec;  // the chains do move together
               }
-              EXPECT_GT(met_pairs, 10u) << spec;
+              EXPECT_GT(met_pairs, 10u) << spec << (dense ? " dense" : " diagonal");
             }
           }
         },
@@ -427,6 +506,13 @@ TEST(Coupling, BadSettingsAreClearInputErrors) {
   s.step_size = -1;
   EXPECT_THROW(resolve_coupling_settings(s, target), input_error);
   s.step_size = 0;
+  s.chol = {1, 0, 0};  // not 2×2
+  EXPECT_THROW(resolve_coupling_settings(s, target), input_error);
+  s.chol = {1, 0.5, 0, 1};  // not lower-triangular
+  EXPECT_THROW(resolve_coupling_settings(s, target), input_error);
+  s.chol = {1, 0, 0.5, 0};  // singular
+  EXPECT_THROW(resolve_coupling_settings(s, target), input_error);
+  s.chol = {};
   logistic_target logistic;
   logistic.info.spec = "logistic:data=x.csv";
   logistic.info.dim = 2;
@@ -443,4 +529,27 @@ TEST(Coupling, BadSettingsAreClearInputErrors) {
   EXPECT_NO_THROW(resolve_coupling_settings(s, funnel));
   const coupling_result ok = run_coupling_cpu<double>(make_target("gaussian:dim=2"), coupling_settings{});
   EXPECT_EQ(ok.met.size(), 1024u);
+}
+
+// A user's functor reaches the couplings through run_coupling_cpu_for: one that only forwards to
+// the built-in O-ring gives the built-in target's meeting times, with a dense preconditioner too.
+TEST(Coupling, UserFunctorsReachTheCoupling) {
+  const any_target any = make_target("oring");
+  const auto& o = std::get<oring_target>(any);
+  std::vector<double> params = o.params;
+  const manychains::testing::forwarding_target<oring_ref<double>> user{o.ref<double>(params.data())};
+  coupling_settings s = resolve_coupling_settings(coupling_settings{}, any);
+  s.pairs = 300;
+  s.lag = 3;
+  s.seed = 8;
+  s.max_steps = 3000;
+  s.chol = correlated_factor(s.scale);
+  const coupling_result builtin = run_coupling_cpu<double>(any, s);
+  const coupling_result custom = run_coupling_cpu_for<double>(user, o.info, s);
+  EXPECT_EQ(custom.meeting_time, builtin.meeting_time);
+  EXPECT_EQ(custom.met, builtin.met);
+  EXPECT_LT(custom.unmet, s.pairs / 2);  // mostly met pairs: the comparison covers meetings
+  target_info wrong = o.info;
+  wrong.dim = 3;
+  EXPECT_THROW(run_coupling_cpu_for<double>(user, wrong, coupling_settings{}), input_error);
 }

@@ -8,9 +8,11 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "manychains/ensemble/cpu_backends.hpp"
 #include "manychains/ensemble/ensemble.hpp"
 #include "manychains/ensemble/stretch.hpp"
 #include "manychains/error.hpp"
+#include "test_support.hpp"
 
 namespace mc = manychains;
 
@@ -163,13 +165,12 @@ TEST(Stretch, RefusesBadInput) {
   EXPECT_THROW(mc::make_stretch_backend<double>(mc::device_choice::cpu, batched, {1, 8, 2}, 2.0, 1), mc::input_error);
 }
 
-#if !defined(MANYCHAINS_WITH_CUDA)
 TEST(Stretch, DeviceCudaRefusedInCpuOnlyBuild) {
+  if (mc::cuda_enabled) GTEST_SKIP() << "this build has the CUDA backend";
   const mc::any_target target = mc::make_target("gaussian");
   EXPECT_THROW(mc::make_stretch_backend<double>(mc::device_choice::cuda, target, {1, 8, 2}, 2.0, 1), mc::device_error);
   EXPECT_NO_THROW(mc::make_stretch_backend<double>(mc::device_choice::automatic, target, {1, 8, 2}, 2.0, 1));
 }
-#endif
 
 // Agreement with emcee (tests/reference/make_ensemble_reference.py: emcee 3's StretchMove with
 // fixed halves on the same Gaussian, the same start distribution, burn-in and length, 32 runs).
@@ -229,4 +230,28 @@ TEST(IntegratedTime, MatchesAr1) {
   }
   const double tau = mc::integrated_time(x.data(), walkers, n, 1, 0, 0, walkers);
   EXPECT_NEAR(tau, 9.0, 1.0);
+}
+
+// A user's functor reaches the stretch move and SVGD through the templated factories: a functor
+// that only forwards to the built-in Gaussian moves exactly as the built-in target does.
+TEST(Ensemble, UserFunctorsReachStretchAndSvgd) {
+  const mc::any_target any = mc::make_target("gaussian:dim=3,rho=0.5");
+  const auto& g = std::get<mc::gaussian_target>(any);
+  std::vector<double> params = g.params;
+  const mc::testing::forwarding_target<mc::gaussian_ref<double>> user{g.ref<double>(params.data())};
+  mc::stretch_settings s;
+  s.iterations = 50;
+  s.seed = 5;
+  const mc::stretch_shape shape = mc::stretch_shape_for(s, 3);
+  auto builtin = mc::make_cpu_stretch_backend<double>(any, shape, s.a, s.seed);
+  auto custom = mc::make_cpu_stretch_backend_for<double>(user, shape, s.a, s.seed);
+  EXPECT_EQ(mc::run_stretch<double>(*custom, g.info, s).draws, mc::run_stretch<double>(*builtin, g.info, s).draws);
+  mc::svgd_settings v;
+  v.particles = 64;
+  v.iterations = 20;
+  auto svgd_builtin = mc::make_cpu_svgd_backend<double>(any);
+  auto svgd_custom = mc::make_cpu_svgd_backend_for<double>(user);
+  EXPECT_EQ(mc::run_svgd<double>(*svgd_custom, g.info, v).positions,
+            mc::run_svgd<double>(*svgd_builtin, g.info, v).positions);
+  EXPECT_THROW(mc::make_cpu_stretch_backend_for<double>(user, mc::stretch_shape{1, 8, 2}, s.a, 1), mc::input_error);
 }

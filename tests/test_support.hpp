@@ -1,4 +1,5 @@
-// Helpers shared by the tests: running the CLI, temporary folders, per-chain Monte Carlo errors.
+// Helpers shared by the tests: running the CLI, temporary folders, per-chain Monte Carlo errors,
+// a forwarding target functor.
 #pragma once
 
 #include <sys/wait.h>
@@ -61,5 +62,17 @@ std::vector<double> per_chain_average(const std::vector<T>& draws, std::size_t c
   }
   return out;
 }
+
+/// A user-style target functor that only forwards to a built-in target's ref: the `_for`
+/// factories given it must move exactly as the built-in target does.
+template <class Ref>
+struct forwarding_target {
+  Ref inner;
+  std::size_t dim() const { return inner.dim(); }
+  template <class X, class G>
+  auto logdensity_grad(X x, G grad) const {
+    return inner.logdensity_grad(x, grad);
+  }
+};
 
 }  // namespace manychains::testing

@@ -34,7 +34,8 @@ struct converge_options {
   bool quiet = false;
 };
 
-/// Step size, preconditioner and (when --target is not given) target of a `sample` run.json.
+/// Step size, preconditioner (the diagonal scale and, after a dense-metric run, its factor L) and
+/// (when --target is not given) target of a `sample` run.json: the kernel that run sampled with.
 void read_run_json(converge_options& o) {
   std::ifstream in(o.from_run);
   if (!in) throw input_error("--from-run: cannot open " + o.from_run);
@@ -44,23 +45,25 @@ void read_run_json(converge_options& o) {
   } catch (const std::exception& e) {
     throw input_error("--from-run: " + o.from_run + " is not valid JSON: " + e.what());
   }
-  if (!run.contains("step_size") || !run["step_size"].is_number() || !run.contains("inverse_metric_sqrt") ||
-      !(run["inverse_metric_sqrt"].is_array() || run["inverse_metric_sqrt"].is_string()))
+  if (!run.contains("step_size") || !run["step_size"].is_number() || !run.contains("inverse_metric_sqrt"))
     throw input_error("--from-run: " + o.from_run +
                       " has no numeric \"step_size\" and \"inverse_metric_sqrt\" (is it a sample run.json?)");
+  if (run.contains("settings") && run["settings"].contains("sampler") && run["settings"]["sampler"] != "mala")
+    std::cerr << "warning: --from-run: the run sampled with " << run["settings"]["sampler"].get<std::string>()
+              << "; its step size and preconditioner are reused for the coupled " << o.sampler << " kernel\n";
   if (!o.step_size) o.settings.step_size = run["step_size"].get<double>();
-  o.settings.scale = run_json_array(run, "inverse_metric_sqrt", o.from_run);
+  try {
+    o.settings.scale = read_run_array(run, "inverse_metric_sqrt", o.from_run);
+    // The dense factor: "inverse_metric_factor" names its .npy (null with a diagonal metric).
+    o.settings.chol = read_run_array(run, "inverse_metric_factor", o.from_run);
+  } catch (const input_error& e) {
+    throw input_error(std::string("--from-run: ") + e.what());
+  }
   if (o.target.empty()) {
     if (!run.contains("settings") || !run["settings"].contains("target"))
       throw input_error("--from-run: " + o.from_run + " names no target; give --target");
     o.target = run["settings"]["target"].get<std::string>();
   }
-}
-
-device_choice parse_device(const std::string& s) {
-  if (s == "auto") return device_choice::automatic;
-  if (s == "cpu") return device_choice::cpu;
-  return device_choice::cuda;
 }
 
 /// The t's worth printing: 0, the first t below each of a few levels, and the threshold's.
@@ -92,7 +95,7 @@ template <class T>
 void run_converge(const converge_options& o, const any_target& target) {
   const coupling_settings s = resolve_coupling_settings(o.settings, target);
   const target_info& info = info_of(target);
-  const coupling_result r = run_coupling<T>(parse_device(o.device), target, s);
+  const coupling_result r = run_coupling<T>(parse_device_choice(o.device), target, s);
   const tv_bound_curve c = tv_bound_from_meeting_times(r.meeting_time, r.met, s.lag, s.max_steps);
   const auto t_below = first_t_below(c, o.threshold);
   const auto t_below_conservative = first_t_below(c, o.threshold, 2.0);
@@ -107,8 +110,9 @@ void run_converge(const converge_options& o, const any_target& target) {
   const std::string sampler = s.sampler == coupled_sampler::rwm ? "rwm" : "mala";
 
   if (!o.quiet) {
-    std::cout << fmt::format("manychains converge: {} on {} ({}), {} coupled pairs, {}, lag {}, step size {:.4g}, seed {}\n",
-                             info.spec, r.device, o.precision, s.pairs, sampler, s.lag, s.step_size, s.seed);
+    std::cout << fmt::format("manychains converge: {} on {} ({}), {} coupled pairs, {}, lag {}, step size {:.4g}, {} metric, seed {}\n",
+                             info.spec, r.device, o.precision, s.pairs, sampler, s.lag, s.step_size,
+                             s.chol.empty() ? "diagonal" : "dense", s.seed);
     std::cout << fmt::format("meeting time tau: mean {:.1f}, max {}; acceptance {:.3f}\n",
                              tau_sum / double(s.pairs), tau_max, r.accept_rate);
     std::cout << fmt::format("{:>10}  {:>10}  {:>10}\n", "t", "TV bound", "MCSE");
@@ -134,6 +138,7 @@ void run_converge(const converge_options& o, const any_target& target) {
     const nlohmann::json settings = {
         {"target", info.spec}, {"sampler", sampler}, {"lag", s.lag}, {"pairs", s.pairs},
         {"max_steps", s.max_steps}, {"step_size", s.step_size}, {"inverse_metric_sqrt", s.scale},
+        {"inverse_metric_factor", s.chol},
         {"init_center", s.init_center}, {"init_radius", s.init_radius}, {"threshold", o.threshold},
         {"seed", s.seed}, {"device", o.device}, {"precision", o.precision}, {"from_run", o.from_run}};
     const nlohmann::json doc = {
@@ -190,8 +195,8 @@ void register_converge(CLI::App& app) {
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   cmd->add_option("--from-run", o->from_run,
-                  "A `manychains sample` run.json: reuse its step_size and inverse_metric_sqrt (and its target when "
-                  "--target is not given)");
+                  "A `manychains sample` run.json: couple the kernel it sampled with, its step_size and preconditioner "
+                  "(inverse_metric_sqrt, or the dense inverse_metric_factor), and its target when --target is not given");
   cmd->add_option("--init-center", o->init_center,
                   "Centre of the start box, one value or one per dimension (default: the target's)")
       ->delimiter(',');

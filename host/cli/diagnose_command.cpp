@@ -75,8 +75,7 @@ void run_diagnose(const diagnose_cli_options& o) {
   diagnose_options options;
   options.superchains = o.superchains;
 
-  std::string reason;
-  const bool use_cuda = o.device == "cuda" || (o.device == "auto" && cuda_usable(&reason));
+  const bool use_cuda = select_device(parse_device_choice(o.device)) == backend_kind::cuda;
   std::vector<double> converted;
   const double* as_double = view.data<double>();
   if (!as_double && (use_cuda || !view.data<float>())) {

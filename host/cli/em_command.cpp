@@ -46,12 +46,6 @@ std::vector<double> read_init(const std::string& option, const std::string& path
   return std::move(a.values);
 }
 
-device_choice parse_device(const std::string& s) {
-  if (s == "auto") return device_choice::automatic;
-  if (s == "cpu") return device_choice::cpu;
-  return device_choice::cuda;
-}
-
 /// A .npy file of int64 (labels), written atomically.
 void write_labels_npy(const std::string& path, const std::vector<int>& labels) {
   std::string header = fmt::format("{{'descr': '<i8', 'fortran_order': False, 'shape': ({},), }}", labels.size());
@@ -85,7 +79,7 @@ void run_em(const em_options& o) {
   g.tol = o.tol;
   g.reg_covar = o.reg_covar;
   g.seed = o.seed;
-  g.device = parse_device(o.device);
+  g.device = parse_device_choice(o.device);
   g.precision = o.precision == "float" ? em_precision::float32 : em_precision::float64;
   if (!o.init_weights.empty()) g.weights_init = read_init("--init-weights", o.init_weights, {K});
   if (!o.init_means.empty()) g.means_init = read_init("--init-means", o.init_means, {K, d});

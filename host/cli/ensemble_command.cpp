@@ -43,12 +43,6 @@ struct ensemble_options {
   bool quiet = false;
 };
 
-device_choice parse_device(const std::string& s) {
-  if (s == "auto") return device_choice::automatic;
-  if (s == "cpu") return device_choice::cpu;
-  return device_choice::cuda;
-}
-
 void check_memory(double values, std::size_t bytes_per_value, const std::string& what) {
   const double bytes = values * double(bytes_per_value);
   const double physical = double(::sysconf(_SC_PHYS_PAGES)) * double(::sysconf(_SC_PAGE_SIZE));
@@ -111,7 +105,7 @@ void run_stretch_command(const ensemble_options& o, const any_target& target, st
   const stretch_shape shape = stretch_shape_for(s, info.dim);
   check_memory(double(shape.total()) * double(s.iterations) * double(info.dim), sizeof(T),
                fmt::format("{} walkers x {} draws x {} parameters", shape.total(), s.iterations, info.dim));
-  auto backend = make_stretch_backend<T>(parse_device(o.device), target, shape, T(s.a), seed);
+  auto backend = make_stretch_backend<T>(parse_device_choice(o.device), target, shape, T(s.a), seed);
   run_folder folder(o.out);  // every file staged, then committed as a unit with run.json last
   install_interrupt_handler();
   stretch_result<T> r;
@@ -208,7 +202,7 @@ void run_svgd_command(const ensemble_options& o, const any_target& target, std::
   }
   check_memory(6.0 * double(s.particles) * double(info.dim), sizeof(T),
                fmt::format("{} particles x {} parameters", s.particles, info.dim));
-  auto backend = make_svgd_backend<T>(parse_device(o.device), target);
+  auto backend = make_svgd_backend<T>(parse_device_choice(o.device), target);
   run_folder folder(o.out);  // every file staged, then committed as a unit with run.json last
   install_interrupt_handler();
   svgd_result<T> r;

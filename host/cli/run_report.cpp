@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+
 #include "manychains/diagnostics.hpp"
 #include "manychains/error.hpp"
 #include "manychains/io/inference_data.hpp"
@@ -73,14 +75,6 @@ void stage_metric_files(run_folder& folder, const sample_result<T>& r) {
   if (!r.chol.empty()) write_npy(folder.stage(inverse_metric_factor_file), {r.scale.size(), r.scale.size()}, r.chol.data());
 }
 
-std::vector<double> run_json_array(const nlohmann::json& run, const std::string& key, const std::string& run_json_path) {
-  const nlohmann::json& v = run.at(key);
-  if (v.is_array()) return v.get<std::vector<double>>();  // run.json of an earlier version
-  const auto slash = run_json_path.rfind('/');
-  const std::string folder = slash == std::string::npos ? "." : run_json_path.substr(0, slash);
-  return read_npy(folder + "/" + v.get<std::string>()).values;
-}
-
 template <class T>
 void print_run_footer(std::ostream& os, const sample_result<T>& r, const std::string& out_dir) {
   const double steps = double(r.chains.size()) * double(r.warmup_steps_done + r.sampling_steps_done);
@@ -139,5 +133,31 @@ void print_diagnostic_warnings(std::ostream& os, const std::vector<parameter_sum
   template void print_warnings<T>(std::ostream&, const sample_result<T>&, const std::vector<parameter_summary>&);
 MANYCHAINS_INSTANTIATE(float)
 MANYCHAINS_INSTANTIATE(double)
+
+namespace {
+void flatten_numbers(const nlohmann::json& v, std::vector<double>& out, const std::string& what) {
+  if (v.is_number()) {
+    out.push_back(v.get<double>());
+  } else if (v.is_array()) {
+    for (const auto& e : v) flatten_numbers(e, out, what);
+  } else {
+    throw input_error(what + " holds something other than numbers");
+  }
+}
+}  // namespace
+
+std::vector<double> read_run_array(const nlohmann::json& run, const std::string& key, const std::string& run_json_path) {
+  const std::string what = run_json_path + ": \"" + key + "\"";
+  if (!run.contains(key) || run[key].is_null()) return {};
+  const nlohmann::json& v = run[key];
+  if (v.is_string()) {  // a .npy file beside run.json
+    const std::filesystem::path file = std::filesystem::path(run_json_path).parent_path() / v.get<std::string>();
+    return read_npy(file.string()).values;
+  }
+  if (!v.is_array()) throw input_error(what + " is neither an array nor the name of a .npy file");
+  std::vector<double> out;
+  flatten_numbers(v, out, what);
+  return out;
+}
 
 }  // namespace manychains::cli

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 #include <ostream>
+#include <string>
 #include <vector>
 
 #include "manychains/io/run_folder.hpp"
@@ -37,10 +38,6 @@ nlohmann::json parameter_shapes_json(const std::vector<std::string>& names);
 template <class T>
 void stage_metric_files(run_folder& folder, const sample_result<T>& result);
 
-/// A vector that run.json holds under `key`: inline (older runs) or as the name of a .npy file
-/// beside `run_json_path`.
-std::vector<double> run_json_array(const nlohmann::json& run, const std::string& key, const std::string& run_json_path);
-
 template <class T>
 nlohmann::json run_json(const nlohmann::json& settings, const sample_result<T>& result, const target_info& info,
                         const std::vector<parameter_summary>& rows, const std::string& device_name);
@@ -55,5 +52,10 @@ void print_diagnostic_warnings(std::ostream& os, const std::vector<parameter_sum
 
 template <class T>
 void print_warnings(std::ostream& os, const sample_result<T>& result, const std::vector<parameter_summary>& rows);
+
+/// A numeric array stored in run.json under `key`: inline (flat, or nested rows, read in C order)
+/// or as the name of a .npy file, relative to the directory of run.json (`run_json_path`).
+/// Empty when the key is absent or null; throws input_error naming the file for anything else.
+std::vector<double> read_run_array(const nlohmann::json& run, const std::string& key, const std::string& run_json_path);
 
 }  // namespace manychains::cli

@@ -36,12 +36,6 @@ struct sample_options {
   bool quiet = false;
 };
 
-device_choice parse_device(const std::string& s) {
-  if (s == "auto") return device_choice::automatic;
-  if (s == "cpu") return device_choice::cpu;
-  return device_choice::cuda;
-}
-
 /// The chains' state (positions, gradients, proposals) must fit in memory; the draws need not,
 /// since they are written through a memory map straight into draws.npy.
 void check_memory(const sample_options& o, std::size_t dim, std::size_t bytes_per_value) {
@@ -63,7 +57,7 @@ template <class T>
 void run_sample(const sample_options& o, const any_target& target) {
   const target_info& info = info_of(target);
   check_memory(o, info.dim, sizeof(T));
-  auto engine = make_engine<T>(parse_device(o.device), target, chain_range{0, o.settings.chains}, o.settings.seed);
+  auto engine = make_engine<T>(parse_device_choice(o.device), target, chain_range{0, o.settings.chains}, o.settings.seed);
   run_folder folder(o.out);  // every file staged, then committed as a unit with run.json last
   install_interrupt_handler();  // before the draws file exists, so that Ctrl-C never leaves it half made
   npy_mapped_file<T> draws_file(o.out + "/draws.npy", {o.settings.chains, o.settings.draws / o.settings.thin, info.dim});

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "manychains/targets/oring.hpp"  // softplus, logistic
+#include "manychains/targets/logit.hpp"
 
 namespace manychains {
 
@@ -37,10 +37,9 @@ void logistic_cpu_batch<T>::evaluate(const T* positions, std::size_t chains, T* 
       T* column = eta.col(cc).data();
       T sum = 0;
       for (std::size_t i = 0; i < rows; ++i) {
-        T sp, lg;
-        softplus_and_logistic(column[i], &sp, &lg);
-        sum += response_[i] * column[i] - sp;
-        column[i] = response_[i] - lg;  // reuse as the residual
+        T residual;
+        sum += logit_row_loglik(column[i], response_[i], &residual);
+        column[i] = residual;  // η's storage reused for the residual
       }
       lp[cc] = sum;
     }

@@ -58,10 +58,7 @@ struct fit_outcome {
 template <class T>
 std::unique_ptr<em_backend<T>> make_backend(device_choice choice, const std::vector<double>& x, std::size_t n, int d,
                                             int K, covariance_type type) {
-  if (choice == device_choice::cpu) return make_em_cpu_backend<T>(x.data(), n, d, K, type);
-  std::string reason;
-  if (cuda_usable(&reason)) return make_em_cuda_backend<T>(x.data(), n, d, K, type);
-  if (choice == device_choice::cuda) throw device_error("--device cuda: " + reason);
+  if (select_device(choice) == backend_kind::cuda) return make_em_cuda_backend<T>(x.data(), n, d, K, type);
   return make_em_cpu_backend<T>(x.data(), n, d, K, type);
 }
 

@@ -21,36 +21,18 @@ template std::vector<float> ensemble_starts<float>(const target_info&, std::size
 template std::vector<double> ensemble_starts<double>(
     const target_info&, std::size_t, std::uint64_t, const std::function<std::vector<double>(const std::vector<double>&)>&);
 
-namespace {
-bool use_cuda(device_choice choice) {
-  if (choice == device_choice::cpu) return false;
-  std::string reason;
-  if (cuda_usable(&reason)) return true;
-  if (choice == device_choice::cuda) throw device_error("--device cuda: " + reason);
-  return false;
-}
-}  // namespace
-
 template <class T>
 std::unique_ptr<stretch_backend<T>> make_stretch_backend(device_choice choice, const any_target& target,
                                                          stretch_shape shape, T a, std::uint64_t seed) {
   if (std::holds_alternative<logistic_target>(target)) throw input_error(ensemble_unsupported_target_message());
-#if defined(MANYCHAINS_WITH_CUDA)
-  if (use_cuda(choice)) return make_cuda_stretch_backend<T>(target, shape, a, seed);
-#else
-  use_cuda(choice);
-#endif
+  if (select_device(choice) == backend_kind::cuda) return make_cuda_stretch_backend<T>(target, shape, a, seed);
   return make_cpu_stretch_backend<T>(target, shape, a, seed);
 }
 
 template <class T>
 std::unique_ptr<svgd_backend<T>> make_svgd_backend(device_choice choice, const any_target& target) {
   if (std::holds_alternative<logistic_target>(target)) throw input_error(ensemble_unsupported_target_message());
-#if defined(MANYCHAINS_WITH_CUDA)
-  if (use_cuda(choice)) return make_cuda_svgd_backend<T>(target);
-#else
-  use_cuda(choice);
-#endif
+  if (select_device(choice) == backend_kind::cuda) return make_cuda_svgd_backend<T>(target);
   return make_cpu_svgd_backend<T>(target);
 }
 

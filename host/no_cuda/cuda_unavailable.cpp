@@ -1,14 +1,21 @@
-// Linked instead of the CUDA backend in a CPU-only build.
+// Every CUDA entry point's stand-in in a build without the CUDA backend: each one is refused with
+// the reason. The build compiles this file instead of kernels/ (CMakeLists.txt), so the
+// declarations in the public headers are the same in both builds.
+#include <cstdlib>
+
+#include "manychains/coupling/coupling_run.hpp"
 #include "manychains/devices.hpp"
+#include "manychains/diagnostics.hpp"
+#include "manychains/em/backend.hpp"
+#include "manychains/ensemble/backends.hpp"
 #include "manychains/error.hpp"
 
 namespace manychains {
 namespace {
 
 [[noreturn]] void refuse(const std::string& what) {
-  std::string reason;
-  cuda_usable(&reason);
-  throw device_error(what + ": " + reason);
+  require_cuda(what);  // throws: cuda_usable is false in this build
+  std::abort();
 }
 
 }  // namespace
@@ -30,9 +37,52 @@ double cuda_rng_floor(std::size_t, std::size_t, std::size_t) {
 
 double cuda_copy_bandwidth() { refuse("cuda_copy_bandwidth"); }
 
+template <class T>
+coupling_result run_coupling_cuda(const any_target&, const coupling_settings&) {
+  refuse("--device cuda");
+}
+
+template <class T>
+std::unique_ptr<em_backend<T>> make_em_cuda_backend(const double*, std::size_t, int, int, covariance_type) {
+  refuse("--device cuda");
+}
+
+template <class T>
+std::unique_ptr<stretch_backend<T>> make_cuda_stretch_backend(const any_target&, stretch_shape, T, std::uint64_t) {
+  refuse("--device cuda");
+}
+
+template <class T>
+std::unique_ptr<svgd_backend<T>> make_cuda_svgd_backend(const any_target&) {
+  refuse("--device cuda");
+}
+
+std::vector<parameter_diagnostics> diagnose_draws_cuda(const double*, std::size_t, std::size_t, std::size_t,
+                                                       const std::vector<std::string>&, const diagnose_options&) {
+  refuse("--device cuda");
+}
+
+std::vector<parameter_diagnostics> diagnose_draws_cuda_from_host(const double*, std::size_t, std::size_t,
+                                                                 std::size_t, const std::vector<std::string>&,
+                                                                 const diagnose_options&) {
+  refuse("--device cuda");
+}
+
 template std::unique_ptr<chain_engine<float>> make_cuda_engine<float>(const any_target&, chain_range, std::uint64_t);
 template std::unique_ptr<chain_engine<double>> make_cuda_engine<double>(const any_target&, chain_range, std::uint64_t);
 template double cuda_rng_floor<float>(std::size_t, std::size_t, std::size_t);
 template double cuda_rng_floor<double>(std::size_t, std::size_t, std::size_t);
+template coupling_result run_coupling_cuda<float>(const any_target&, const coupling_settings&);
+template coupling_result run_coupling_cuda<double>(const any_target&, const coupling_settings&);
+template std::unique_ptr<em_backend<float>> make_em_cuda_backend<float>(const double*, std::size_t, int, int,
+                                                                        covariance_type);
+template std::unique_ptr<em_backend<double>> make_em_cuda_backend<double>(const double*, std::size_t, int, int,
+                                                                          covariance_type);
+template std::unique_ptr<stretch_backend<float>> make_cuda_stretch_backend<float>(const any_target&, stretch_shape,
+                                                                                  float, std::uint64_t);
+template std::unique_ptr<stretch_backend<double>> make_cuda_stretch_backend<double>(const any_target&, stretch_shape,
+                                                                                    double, std::uint64_t);
+template std::unique_ptr<svgd_backend<float>> make_cuda_svgd_backend<float>(const any_target&);
+template std::unique_ptr<svgd_backend<double>> make_cuda_svgd_backend<double>(const any_target&);
 
 }  // namespace manychains

@@ -7,13 +7,35 @@
 #include <string>
 
 #include "manychains/engine.hpp"
+#include "manychains/error.hpp"
 
 namespace manychains {
 
+/// Whether this build has the CUDA backend: the build sets MANYCHAINS_WITH_CUDA to 0 or 1 for
+/// every target that links manychains_headers. cuda_usable also asks for a usable device.
+inline constexpr bool cuda_enabled = MANYCHAINS_WITH_CUDA != 0;
+
+/// What the user asked for (`--device auto|cpu|cuda`).
 enum class device_choice { automatic, cpu, cuda };
+
+/// Where a run goes once the choice is resolved.
+enum class backend_kind { cpu, cuda };
 
 /// Whether this build has a CUDA backend and a usable device; `reason` says why not.
 bool cuda_usable(std::string* reason);
+
+/// "auto", "cpu" or "cuda" as a choice; throws input_error for anything else.
+device_choice parse_device_choice(const std::string& name);
+
+/// The one auto/cpu/cuda rule: `cpu` runs on the CPU; `automatic` on CUDA where usable, else the
+/// CPU; `cuda` on CUDA, or device_error "--device cuda: <reason>" when it cannot be used.
+backend_kind select_device(device_choice choice);
+
+/// The guard of every CUDA entry point: throws device_error "<what>: <reason>" unless CUDA is usable.
+inline void require_cuda(const std::string& what) {
+  std::string reason;
+  if (!cuda_usable(&reason)) throw device_error(what + ": " + reason);
+}
 
 /// A CUDA engine for any built-in target; throws device_error when CUDA cannot be used.
 template <class T>

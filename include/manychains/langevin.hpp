@@ -8,7 +8,9 @@
 ///
 /// A step is split into `langevin_propose` and `langevin_accept` so that batched targets can
 /// evaluate all chains' proposals at once in between; `langevin_step` fuses the three for
-/// pointwise targets. Each step reads one 4-word block per 4 dimensions, plus one block for the
+/// pointwise targets. `langevin_propose_from` and `langevin_accept_with` take the normals and the
+/// uniform from outside instead of the stream: the coupled chains of `converge`
+/// (coupling/coupled_step.hpp) move by these same functions. Each step reads one 4-word block per 4 dimensions, plus one block for the
 /// accept test (MALA only), so a chain's stream position depends only on the step count.
 #pragma once
 
@@ -64,12 +66,38 @@ MC_HD_INLINE T dense_transpose_times(const T* chol, V v, std::size_t dim, std::s
 
 // The diagonal and dense cases run as separate loops, so that the diagonal ones vectorise.
 
+/// out = x + L w, diagonal or dense (the last part of every proposal).
+template <class T, class X, class W, class Out>
+MC_HD_INLINE void add_factor_times(const preconditioner<T>& pre, X x, W w, Out out, std::size_t dim) {
+  if (!pre.chol) {
+    for (std::size_t i = 0; i < dim; ++i) out[i] = x[i] + pre.scale[i] * w[i];
+  } else {
+    for (std::size_t i = 0; i < dim; ++i) {
+      T step = 0;
+      for (std::size_t k = 0; k <= i; ++k) step += pre.chol[i * dim + k] * w[k];
+      out[i] = x[i] + step;
+    }
+  }
+}
+
+/// The standard normals of a proposal drawn from a stream, four per block: `sample`'s source.
+/// A source is called once per block of four coordinates, starting at coordinate k0, in order.
+template <class Stream>
+struct stream_normals {
+  Stream& rng;
+  template <class T>
+  MC_HD_INLINE void operator()(T z[4], std::size_t /*k0*/) const {
+    normal4<T>(rng, z);
+  }
+};
+
 /// Draws the proposal y = x + L w, w = (ε²/2) Lᵀ ∇log π(x) + ε z, into slot.proposal and keeps w
 /// in slot.scratch for the reverse move; returns the forward log proposal density −|z|²/2 (up to
-/// a constant shared with the reverse move).
-template <class T, template <class> class View, class Stream>
-MC_HD_INLINE T langevin_propose(const chain_slot<T, View>& slot, std::size_t dim, const preconditioner<T>& pre,
-                                T step_size, Stream& rng) {
+/// a constant shared with the reverse move). The normals z come from `normals` (stream_normals,
+/// or a coupling's); slot.proposal is written only after the last of them has been taken.
+template <class T, template <class> class View, class Normals>
+MC_HD_INLINE T langevin_propose_from(const chain_slot<T, View>& slot, std::size_t dim, const preconditioner<T>& pre,
+                                     T step_size, Normals&& normals) {
   const T half_eps2 = T(0.5) * step_size * step_size;
   if (!pre.chol) {
     for (std::size_t k = 0; k < dim; ++k) slot.scratch[k] = half_eps2 * pre.scale[k] * slot.grad[k];
@@ -79,7 +107,7 @@ MC_HD_INLINE T langevin_propose(const chain_slot<T, View>& slot, std::size_t dim
   T sum_z2 = 0;
   for (std::size_t k0 = 0; k0 < dim; k0 += 4) {  // four normals per stream block
     T z[4];
-    normal4<T>(rng, z);
+    normals(z, k0);
     const std::size_t used = dim - k0 < 4 ? dim - k0 : 4;
     T block_z2 = 0;  // short sums, independent across blocks, keep the adds in flight together
     for (std::size_t i = 0; i < used; ++i) {
@@ -88,16 +116,15 @@ MC_HD_INLINE T langevin_propose(const chain_slot<T, View>& slot, std::size_t dim
     }
     sum_z2 += block_z2;
   }
-  if (!pre.chol) {
-    for (std::size_t i = 0; i < dim; ++i) slot.proposal[i] = slot.x[i] + pre.scale[i] * slot.scratch[i];
-  } else {
-    for (std::size_t i = 0; i < dim; ++i) {
-      T step = 0;
-      for (std::size_t k = 0; k <= i; ++k) step += pre.chol[i * dim + k] * slot.scratch[k];
-      slot.proposal[i] = slot.x[i] + step;
-    }
-  }
+  add_factor_times(pre, slot.x, slot.scratch, slot.proposal, dim);
   return T(-0.5) * sum_z2;
+}
+
+/// langevin_propose_from with the normals drawn from the chain's stream.
+template <class T, template <class> class View, class Stream>
+MC_HD_INLINE T langevin_propose(const chain_slot<T, View>& slot, std::size_t dim, const preconditioner<T>& pre,
+                                T step_size, Stream& rng) {
+  return langevin_propose_from(slot, dim, pre, step_size, stream_normals<Stream>{rng});
 }
 
 /// |z'|² of the reverse move x = y + (ε²/2) L Lᵀ ∇log π(y) + ε L z'. Since x − y = −L w,
@@ -122,27 +149,17 @@ MC_HD_INLINE T reverse_norm2(const chain_slot<T, View>& slot, std::size_t dim, c
   return sum;
 }
 
-/// Accepts or rejects the proposal whose log-density `proposal_logp` and gradient
-/// (slot.proposal_grad) have been evaluated.
-template <class T, template <class> class View, class Stream>
-MC_HD_INLINE step_info<T> langevin_accept(const chain_slot<T, View>& slot, std::size_t dim,
-                                          const preconditioner<T>& pre, T step_size, T forward_logq,
-                                          T proposal_logp, sampler_kind kind, Stream& rng) {
+/// The Metropolis decision log u < log_ratio (`always`: ULA, accept whatever u), moving the chain
+/// to its evaluated proposal when accepted.
+template <class T, template <class> class View>
+MC_HD_INLINE step_info<T> metropolis_update(const chain_slot<T, View>& slot, std::size_t dim, T log_ratio,
+                                            T proposal_logp, bool always, T u) {
   using std::exp;
   using std::isfinite;
   using std::log;
   step_info<T> info{T(0), false, false};
-  const T reverse_sq = reverse_norm2(slot, dim, pre, step_size);
-  const bool finite = isfinite(proposal_logp) && isfinite(reverse_sq);
-  // MALA always reads its uniform, so the stream position never depends on the outcome.
-  const T u = kind == sampler_kind::mala ? uniform_open01<T>(rng.next4().x) : T(0);
-  if (!finite) {
-    info.divergent = true;
-    return info;
-  }
-  const T log_ratio = proposal_logp - *slot.logp + T(-0.5) * reverse_sq - forward_logq;
   info.accept_prob = log_ratio >= 0 ? T(1) : (isfinite(log_ratio) ? exp(log_ratio) : T(0));
-  info.accepted = kind == sampler_kind::ula || log(u) < log_ratio;
+  info.accepted = always || log(u) < log_ratio;
   if (info.accepted) {
     for (std::size_t j = 0; j < dim; ++j) {
       slot.x[j] = slot.proposal[j];
@@ -151,6 +168,30 @@ MC_HD_INLINE step_info<T> langevin_accept(const chain_slot<T, View>& slot, std::
     *slot.logp = proposal_logp;
   }
   return info;
+}
+
+/// Accepts or rejects the proposal whose log-density `proposal_logp` and gradient
+/// (slot.proposal_grad) have been evaluated, with the uniform u ∈ (0, 1) given from outside (two
+/// coupled chains share one; ULA ignores it).
+template <class T, template <class> class View>
+MC_HD_INLINE step_info<T> langevin_accept_with(const chain_slot<T, View>& slot, std::size_t dim,
+                                               const preconditioner<T>& pre, T step_size, T forward_logq,
+                                               T proposal_logp, sampler_kind kind, T u) {
+  using std::isfinite;
+  const T reverse_sq = reverse_norm2(slot, dim, pre, step_size);
+  if (!(isfinite(proposal_logp) && isfinite(reverse_sq))) return step_info<T>{T(0), false, true};
+  const T log_ratio = proposal_logp - *slot.logp + T(-0.5) * reverse_sq - forward_logq;
+  return metropolis_update(slot, dim, log_ratio, proposal_logp, kind == sampler_kind::ula, u);
+}
+
+/// langevin_accept_with, its uniform read from the chain's stream.
+template <class T, template <class> class View, class Stream>
+MC_HD_INLINE step_info<T> langevin_accept(const chain_slot<T, View>& slot, std::size_t dim,
+                                          const preconditioner<T>& pre, T step_size, T forward_logq,
+                                          T proposal_logp, sampler_kind kind, Stream& rng) {
+  // MALA always reads its uniform, so the stream position never depends on the outcome.
+  const T u = kind == sampler_kind::mala ? uniform_open01<T>(rng.next4().x) : T(0);
+  return langevin_accept_with(slot, dim, pre, step_size, forward_logq, proposal_logp, kind, u);
 }
 
 /// Evaluates a pointwise target at the proposal, writing its gradient into slot.proposal_grad.

@@ -1,6 +1,7 @@
 // Defaults and checks for coupling runs, and the collection of outcomes (both backends call these).
 #include <cmath>
 #include <string>
+#include <utility>
 
 #include "manychains/coupling/coupling_run.hpp"
 #include "manychains/error.hpp"
@@ -29,8 +30,12 @@ coupling_settings resolve_coupling_settings(coupling_settings s, const any_targe
   if (std::holds_alternative<logistic_target>(target))
     throw input_error("converge needs a pointwise target; " + info_of(target).spec +
                       " is a batched data target (logistic), which the coupled kernels do not support");
-  const target_info& info = info_of(target);
+  return resolve_coupling_settings(std::move(s), info_of(target));
+}
+
+coupling_settings resolve_coupling_settings(coupling_settings s, const target_info& info) {
   const std::size_t d = info.dim;
+  MC_EXPECTS(d >= 1, "the target has no dimensions (target_info.dim is 0)");
   MC_EXPECTS(s.lag >= 1, "--lag must be at least 1");
   MC_EXPECTS(s.pairs >= 1, "--pairs must be at least 1");
   MC_EXPECTS(s.max_steps >= 1, "--max-steps must be at least 1");
@@ -44,6 +49,18 @@ coupling_settings resolve_coupling_settings(coupling_settings s, const any_targe
     if (s.init_radius[j] > 0) scale[j] = 0.5 * s.init_radius[j];
   fill_vector(s.scale, scale, d, "the preconditioner (inverse_metric_sqrt)");
   for (double x : s.scale) MC_EXPECTS(x > 0, "the preconditioner (inverse_metric_sqrt) must be positive");
+  if (!s.chol.empty()) {
+    MC_EXPECTS(s.chol.size() == d * d, "the dense preconditioner (inverse_metric_factor) has " +
+                                           std::to_string(s.chol.size()) + " values; the target's dimension " +
+                                           std::to_string(d) + " needs " + std::to_string(d * d));
+    for (std::size_t i = 0; i < d; ++i)
+      for (std::size_t j = 0; j < d; ++j) {
+        const double v = s.chol[i * d + j];
+        MC_EXPECTS(std::isfinite(v), "the dense preconditioner (inverse_metric_factor) must be finite");
+        MC_EXPECTS(j <= i || v == 0, "the dense preconditioner (inverse_metric_factor) must be lower-triangular");
+        MC_EXPECTS(j != i || v > 0, "the dense preconditioner (inverse_metric_factor) needs a positive diagonal");
+      }
+  }
   return s;
 }
 

@@ -25,6 +25,9 @@ struct coupling_settings {
   std::uint64_t max_steps = 100000;  ///< steps of the leading chain X; pairs apart then are not met
   double step_size = 0;              ///< 0: the default for the sampler and dimension
   std::vector<double> scale;         ///< diagonal preconditioner; empty: 0.5 × the start radius
+  /// Dense preconditioner L (M⁻¹ = L Lᵀ), d×d row-major lower-triangular, as `sample` adapts it;
+  /// empty: the diagonal `scale`. When given, it is the kernel's preconditioner and `scale` is unused.
+  std::vector<double> chol;
   std::vector<double> init_center;   ///< start box; empty: the target's
   std::vector<double> init_radius;
   std::uint64_t seed = 0;
@@ -48,11 +51,15 @@ struct coupling_result {
 double default_coupling_step_size(coupled_sampler sampler, std::size_t dim);
 
 /// Fills the empty fields of `s` from the target and checks them; throws input_error naming the
-/// option at fault (lag ≥ 1, pairs ≥ 1, positive step size and scales, vectors of length d).
+/// option at fault (lag ≥ 1, pairs ≥ 1, positive step size and scales, vectors of length d, a
+/// lower-triangular d×d factor with a positive diagonal).
 /// Batched targets (logistic) are refused: the coupled kernels need a pointwise target.
 coupling_settings resolve_coupling_settings(coupling_settings s, const any_target& target);
 
-/// Runs the pairs of resolved settings on the CPU.
+/// The same for a pointwise target described by `info` (a user's functor: cpu_coupling.hpp).
+coupling_settings resolve_coupling_settings(coupling_settings s, const target_info& info);
+
+/// Runs the pairs on the CPU (run_coupling_cpu_for, cpu_coupling.hpp, for a user's functor).
 template <class T>
 coupling_result run_coupling_cpu(const any_target& target, const coupling_settings& settings);
 

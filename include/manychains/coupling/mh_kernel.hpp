@@ -1,13 +1,16 @@
 /// \file mh_kernel.hpp
-/// Random-walk Metropolis (RWM) and MALA as Metropolis-Hastings kernels whose accept step takes its
-/// uniform from outside, so that two chains can share it (coupling/coupled_step.hpp).
+/// The two Metropolis-Hastings kernels that `converge` couples, with a preconditioner L
+/// (M⁻¹ = L Lᵀ, diagonal or dense: the `preconditioner` of langevin.hpp) and step size ε:
 ///
-/// Conventions are those of langevin.hpp: with a diagonal preconditioner s and step size ε the
-/// proposal is y = m(x) + ε s ∘ ξ, ξ ~ N(0, I), with mean m(x) = x (RWM) or
-/// m(x) = x + (ε²/2) s² ∘ ∇log π(x) (MALA). A proposal whose log-density (or, for MALA, gradient)
-/// is not finite is rejected and counted as a divergence. One step reads ⌈d/4⌉ 4-word blocks of
-/// normals and one block for the accept uniform (word y), so a stream's position depends only on
-/// the step count.
+/// - MALA is langevin.hpp's own kernel: its proposal and accept step are `langevin_propose_from`
+///   and `langevin_accept_with`, the functions `sample` runs, with the normals and the accept
+///   uniform handed in so that two chains can share them (coupled_step.hpp).
+/// - Random-walk Metropolis (RWM), which `sample` does not offer, proposes y = x + ε L z and
+///   accepts with probability min(1, π(y)/π(x)).
+///
+/// A proposal whose log-density (or, for MALA, gradient) is not finite is rejected and counted as
+/// a divergence. One step reads ⌈d/4⌉ 4-word blocks of normals and one block whose word x is the
+/// accept uniform, as langevin_step does, so an uncoupled MALA step here is langevin_step.
 #pragma once
 
 #include <cmath>
@@ -23,78 +26,62 @@ namespace manychains {
 /// The two kernels that can be coupled.
 enum class coupled_sampler { rwm, mala };
 
-/// Kernel parameters: a trivially copyable view (`scale` points at d values in the backend's memory).
+/// Kernel parameters: a trivially copyable view (the preconditioner's arrays live in the
+/// backend's memory).
 template <class T>
 struct mh_kernel {
   coupled_sampler kind;
   std::size_t dim;
   T step_size;
-  const T* scale;
+  preconditioner<T> pre;
 };
 
-/// Coordinate j of the proposal mean m(x) of the chain in `s`.
-template <class T>
-MC_HD_INLINE T proposal_mean(const mh_kernel<T>& k, const chain_slot<T>& s, std::size_t j) {
-  if (k.kind == coupled_sampler::rwm) return s.x[j];
-  const T sj = k.scale[j];
-  return s.x[j] + T(0.5) * k.step_size * k.step_size * sj * sj * s.grad[j];
+/// RWM's proposal y = x + L w, w = ε z, into s.proposal (w kept in s.scratch); returns −|z|²/2.
+/// The normals come from `normals`, as in langevin_propose_from.
+template <class T, template <class> class View, class Normals>
+MC_HD_INLINE T rwm_propose_from(const chain_slot<T, View>& s, std::size_t dim, const preconditioner<T>& pre,
+                                T step_size, Normals&& normals) {
+  T sum_z2 = 0;
+  for (std::size_t k0 = 0; k0 < dim; k0 += 4) {
+    T z[4];
+    normals(z, k0);
+    const std::size_t used = dim - k0 < 4 ? dim - k0 : 4;
+    for (std::size_t i = 0; i < used; ++i) {
+      sum_z2 += z[i] * z[i];
+      s.scratch[k0 + i] = step_size * z[i];
+    }
+  }
+  add_factor_times(pre, s.x, s.scratch, s.proposal, dim);
+  return T(-0.5) * sum_z2;
 }
 
-/// Accepts or rejects the proposal in s.proposal (log-density `proposal_logp`, gradient in
-/// s.proposal_grad) with the given uniform u ∈ (0, 1). `forward_logq` is -|ξ|²/2 for the ξ that
-/// produced the proposal (only MALA uses it).
-template <class T>
-MC_HD_INLINE step_info<T> mh_accept(const mh_kernel<T>& k, const chain_slot<T>& s, T forward_logq,
+/// The kernel's proposal from the given normals; returns −|z|²/2.
+template <class T, template <class> class View, class Normals>
+MC_HD_INLINE T mh_propose_from(const mh_kernel<T>& k, const chain_slot<T, View>& s, Normals&& normals) {
+  if (k.kind == coupled_sampler::mala) return langevin_propose_from(s, k.dim, k.pre, k.step_size, normals);
+  return rwm_propose_from(s, k.dim, k.pre, k.step_size, normals);
+}
+
+/// Accepts or rejects the evaluated proposal (log-density `proposal_logp`, gradient in
+/// s.proposal_grad) with the given uniform u ∈ (0, 1); `forward_logq` is what the proposal returned.
+template <class T, template <class> class View>
+MC_HD_INLINE step_info<T> mh_accept(const mh_kernel<T>& k, const chain_slot<T, View>& s, T forward_logq,
                                     T proposal_logp, T u) {
-  using std::exp;
   using std::isfinite;
-  using std::log;
-  step_info<T> info{T(0), false, false};
-  bool finite = isfinite(proposal_logp);
-  T log_ratio = proposal_logp - *s.logp;
-  if (k.kind == coupled_sampler::mala) {
-    const T half_eps2 = T(0.5) * k.step_size * k.step_size;
-    T reverse_sq = 0;  // |x - m(y)|² in the (ε s)-scaled metric
-    for (std::size_t j = 0; j < k.dim && finite; ++j) {
-      const T gy = s.proposal_grad[j];
-      finite = isfinite(gy);
-      const T sj = k.scale[j];
-      const T r = (s.x[j] - s.proposal[j] - half_eps2 * sj * sj * gy) / (k.step_size * sj);
-      reverse_sq += r * r;
-    }
-    log_ratio += T(-0.5) * reverse_sq - forward_logq;
-  }
-  if (!finite) {
-    info.divergent = true;
-    return info;
-  }
-  info.accept_prob = log_ratio >= 0 ? T(1) : (isfinite(log_ratio) ? exp(log_ratio) : T(0));
-  info.accepted = log(u) < log_ratio;
-  if (info.accepted) {
-    for (std::size_t j = 0; j < k.dim; ++j) {
-      s.x[j] = s.proposal[j];
-      s.grad[j] = s.proposal_grad[j];
-    }
-    *s.logp = proposal_logp;
-  }
-  return info;
+  if (k.kind == coupled_sampler::mala)
+    return langevin_accept_with(s, k.dim, k.pre, k.step_size, forward_logq, proposal_logp, sampler_kind::mala, u);
+  if (!isfinite(proposal_logp)) return step_info<T>{T(0), false, true};
+  return metropolis_update(s, k.dim, proposal_logp - *s.logp, proposal_logp, false, u);
 }
 
-/// One uncoupled RWM or MALA step of a pointwise target.
+/// One uncoupled step of a pointwise target: for MALA, langevin_step itself.
 template <class T, class Target, class Stream>
 MC_HD_INLINE step_info<T> mh_step(const Target& target, const mh_kernel<T>& k, const chain_slot<T>& s,
                                   Stream& rng) {
-  T z[4];
-  T sum_z2 = 0;
-  for (std::size_t j = 0; j < k.dim; ++j) {
-    if (j % 4 == 0) normal4<T>(rng, z);
-    const T zj = z[j % 4];
-    s.proposal[j] = proposal_mean(k, s, j) + k.step_size * k.scale[j] * zj;
-    sum_z2 += zj * zj;
-  }
-  const T proposal_logp = target.logdensity_grad(as_const(s.proposal), s.proposal_grad);
-  const T u = uniform_open01<T>(rng.next4().y);
-  return mh_accept(k, s, T(-0.5) * sum_z2, proposal_logp, u);
+  if (k.kind == coupled_sampler::mala) return langevin_step(target, s, k.pre, k.step_size, sampler_kind::mala, rng);
+  const T forward_logq = rwm_propose_from(s, k.dim, k.pre, k.step_size, stream_normals<Stream>{rng});
+  const T proposal_logp = evaluate_proposal(target, s);
+  return mh_accept(k, s, forward_logq, proposal_logp, uniform_open01<T>(rng.next4().x));
 }
 
 }  // namespace manychains

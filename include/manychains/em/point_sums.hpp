@@ -2,7 +2,8 @@
 /// Per-point contributions to the M-step sums, shared by the CPU loop and the CUDA kernels:
 ///   N_k = Σ_n r_nk,  S_k = Σ_n r_nk x_n  (first pass, with the E-step), and the scatter around the
 /// new means  Σ_n r_nk (x_n - μ_k)(x_n - μ_k)ᵀ  (second pass), in the accumulator type A.
-/// Scattering around the new means (rather than Σ r x xᵀ - N μ μᵀ) keeps float32 stable.
+/// Scattering around the new means (rather than Σ r x xᵀ - N μ μᵀ) keeps float32 stable. The CUDA
+/// backend forms the same scatter as a cuBLAS SYRK of the rows √r_nk (x_n - μ_k) (kernels/em.cu).
 #pragma once
 
 #include "manychains/config.hpp"
@@ -21,14 +22,33 @@ MC_HD_INLINE long em_scatter_size(covariance_type type, int K, int d) {
   }
 }
 
+/// Hands one point's first-moment terms, in the accumulator type A, to `sums`: r_k to
+/// sums.count(k, ·) (N_k) and r_k x_i to sums.sum(k, i, ·) (S_k). The CPU adds them into arrays
+/// (em_add_first_moments), the CUDA E-step into warp-level sums (kernels/em.cu).
+template <class A, class T, class Sums>
+MC_EM_HD void em_first_moment_terms(int K, int d, strided<const T> resp, strided<const T> x, Sums& sums) {
+  for (int k = 0; k < K; ++k) {
+    const A r = A(resp[k]);
+    sums.count(k, r);
+    for (int i = 0; i < d; ++i) sums.sum(k, i, r * A(x[i]));
+  }
+}
+
+/// First-moment sums held in arrays: nk (K) and sx (K×d).
+template <class A>
+struct em_moment_arrays {
+  A* nk;
+  A* sx;
+  int d;
+  MC_EM_HD void count(int k, A r) const { nk[k] += r; }
+  MC_EM_HD void sum(int k, int i, A v) const { sx[k * d + i] += v; }
+};
+
 /// Adds one point's r_k and r_k x to nk (K) and sx (K×d).
 template <class T, class A>
 MC_EM_HD void em_add_first_moments(int K, int d, strided<const T> resp, strided<const T> x, A* nk, A* sx) {
-  for (int k = 0; k < K; ++k) {
-    const A r = A(resp[k]);
-    nk[k] += r;
-    for (int i = 0; i < d; ++i) sx[k * d + i] += r * A(x[i]);
-  }
+  const em_moment_arrays<A> sums{nk, sx, d};
+  em_first_moment_terms<A>(K, d, resp, x, sums);
 }
 
 /// Adds one point's contribution to component k's scatter around `means` (K×d). `diff` is scratch

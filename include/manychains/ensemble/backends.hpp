@@ -63,14 +63,13 @@ class svgd_backend {
 template <class T>
 std::unique_ptr<svgd_backend<T>> make_cpu_svgd_backend(const any_target& target);
 
-#if defined(MANYCHAINS_WITH_CUDA)
-/// CUDA backends (kernels/stretch.cu, kernels/svgd.cu); throw device_error on CUDA failures.
+/// CUDA backends (kernels/stretch.cu, kernels/svgd.cu); throw device_error on CUDA failures and
+/// in a build without CUDA.
 template <class T>
 std::unique_ptr<stretch_backend<T>> make_cuda_stretch_backend(const any_target& target, stretch_shape shape, T a,
                                                               std::uint64_t seed);
 template <class T>
 std::unique_ptr<svgd_backend<T>> make_cuda_svgd_backend(const any_target& target);
-#endif
 
 /// The backend for the device choice: `auto` takes a usable GPU, else the CPU; `cuda` without
 /// one is refused with the reason (device_error).

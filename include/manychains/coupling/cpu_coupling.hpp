@@ -1,0 +1,59 @@
+/// \file cpu_coupling.hpp
+/// The CPU backend of the coupling estimator for any pointwise target functor (`dim()` and
+/// `logdensity_grad(x, grad)`, as for make_cpu_engine_for): OpenMP over pairs, each thread with
+/// its own buffers. run_coupling_cpu (the built-in targets) calls the same template.
+#pragma once
+
+#include <chrono>
+#include <vector>
+
+#include "manychains/coupling/coupling_run.hpp"
+#include "manychains/philox.hpp"
+
+namespace manychains {
+
+namespace coupling_detail {
+template <class T>
+std::vector<T> converted(const std::vector<double>& v) {
+  return std::vector<T>(v.begin(), v.end());
+}
+}  // namespace coupling_detail
+
+/// Runs the pairs of `settings` (resolved here against `info`) for `target` on the CPU. `info`
+/// gives the target's name, dimension and default start box.
+template <class T, class Target>
+coupling_result run_coupling_cpu_for(const Target& target, const target_info& info, const coupling_settings& settings) {
+  using coupling_detail::converted;
+  const coupling_settings s = resolve_coupling_settings(settings, info);
+  MC_EXPECTS(target.dim() == info.dim, "the target's dim() differs from its target_info's dim");
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<pair_outcome> outcomes(s.pairs);
+  const std::size_t d = info.dim;
+  const std::vector<T> scale = converted<T>(s.scale), chol = converted<T>(s.chol), center = converted<T>(s.init_center),
+                       radius = converted<T>(s.init_radius);
+  const mh_kernel<T> kernel{s.sampler, d, static_cast<T>(s.step_size),
+                            preconditioner<T>{scale.data(), chol.empty() ? nullptr : chol.data()}};
+  const start_box<T> box{center.data(), radius.data()};
+  const long long n = static_cast<long long>(s.pairs);
+#pragma omp parallel
+  {
+    // x, grad, proposal, proposal_grad and scratch for each chain
+    std::vector<T> buffer(10 * d), logp(2);
+    const auto slot = [&](std::size_t chain) {
+      T* b = buffer.data() + 5 * d * chain;
+      return chain_slot<T>{{b, 1}, {b + d, 1}, {b + 2 * d, 1}, {b + 3 * d, 1}, &logp[chain], {b + 4 * d, 1}};
+    };
+    const chain_slot<T> x = slot(0), y = slot(1);
+#pragma omp for schedule(dynamic, 16)
+    for (long long p = 0; p < n; ++p) {
+      philox_stream rng{s.seed, s.first_pair + static_cast<std::uint64_t>(p), 0};
+      outcomes[static_cast<std::size_t>(p)] = run_lag_pair(target, kernel, box, s.lag, s.max_steps, x, y, rng);
+    }
+  }
+  coupling_result r = collect_outcomes(outcomes, s, info.spec);
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  r.device = "cpu";
+  return r;
+}
+
+}  // namespace manychains
