@@ -6,6 +6,8 @@
 /// depend only on its own stream, so results do not depend on the thread count.
 #pragma once
 
+#include <Eigen/Dense>
+
 #include <cstdint>
 #include <vector>
 
@@ -85,6 +87,7 @@ class cpu_pointwise_engine final : public chain_engine<T> {
   }
 
   segment_result run(const segment_request<T>& request) override {
+    if (!request.chol.empty()) return run_dense(request);
     const std::size_t n = store_.n_chains;
     segment_result result{std::vector<double>(n, 0.0), std::vector<std::uint64_t>(n, 0),
                           std::vector<std::uint64_t>(n, 0)};
@@ -116,6 +119,67 @@ class cpu_pointwise_engine final : public chain_engine<T> {
   std::vector<T> positions() override { return store_.x; }
 
  private:
+  /// The dense preconditioner for all chains at once: Lᵀ ∇log π and L w as matrix products
+  /// (chains × d by d × d, Eigen's blocked GEMM) rather than two triangular mat-vecs per chain,
+  /// which ran 17× slower than the diagonal step at d = 100. The noise and the accept test are
+  /// langevin.hpp's, so the chain is the one langevin_step draws, up to rounding in the sums.
+  segment_result run_dense(const segment_request<T>& request) {
+    using rows = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    const std::size_t n = store_.n_chains, d = store_.dim;
+    const auto ni = static_cast<Eigen::Index>(n), di = static_cast<Eigen::Index>(d);
+    segment_result result{std::vector<double>(n, 0.0), std::vector<std::uint64_t>(n, 0),
+                          std::vector<std::uint64_t>(n, 0)};
+    const Eigen::Map<const rows> l(request.chol.data(), di, di);
+    const Eigen::Map<const rows> x(store_.x.data(), ni, di), w(store_.scratch.data(), ni, di);
+    const Eigen::Map<const rows> g(store_.grad.data(), ni, di), pg(store_.proposal_grad.data(), ni, di);
+    Eigen::Map<rows> y(store_.proposal.data(), ni, di);
+    lt_grad_.resize(n * d);
+    lt_proposal_grad_.resize(n * d);
+    Eigen::Map<rows> a(lt_grad_.data(), ni, di), b(lt_proposal_grad_.data(), ni, di);
+    a.noalias() = g * l;  // row c is (Lᵀ ∇log π(x_c))ᵀ
+    const T eps = request.step_size, half_eps2 = T(0.5) * eps * eps, inv_eps = T(1) / eps;
+    std::vector<T> forward_logq(n), proposal_logp(n);
+    const bool parallel = n * store_.dim >= 4096;
+    for (std::size_t step = 0; step < request.steps; ++step) {
+#pragma omp parallel if (parallel)
+      {
+        buffered_stream<T> stream;
+#pragma omp for schedule(static)
+        for (std::size_t c = 0; c < n; ++c) {
+          const auto s = store_.slot(c);
+          for (std::size_t k = 0; k < d; ++k) s.scratch[k] = half_eps2 * lt_grad_[c * d + k];
+          stream.attach(store_.streams[c], (d + 3) / 4);
+          forward_logq[c] = T(-0.5) * add_langevin_noise(s.scratch, d, eps, stream);
+          store_.streams[c] = stream.detach();
+        }
+      }
+      y.noalias() = w * l.transpose();  // row c is (L w_c)ᵀ
+      y += x;
+#pragma omp parallel for schedule(static) if (parallel)
+      for (std::size_t c = 0; c < n; ++c) proposal_logp[c] = evaluate_proposal(ref_, store_.slot(c));
+      b.noalias() = pg * l;
+#pragma omp parallel for schedule(static) if (parallel)
+      for (std::size_t c = 0; c < n; ++c) {
+        const auto s = store_.slot(c);
+        T reverse_sq = 0;
+        for (std::size_t k = 0; k < d; ++k) {
+          const T r = (s.scratch[k] + half_eps2 * lt_proposal_grad_[c * d + k]) * inv_eps;
+          reverse_sq += r * r;
+        }
+        const step_info<T> info = langevin_decide(s, d, reverse_sq, forward_logq[c], proposal_logp[c],
+                                                  request.kind, store_.streams[c]);
+        if (info.accepted)
+          for (std::size_t k = 0; k < d; ++k) lt_grad_[c * d + k] = lt_proposal_grad_[c * d + k];
+        result.accept_prob[c] += info.accept_prob;
+        result.accepted[c] += info.accepted;
+        result.divergent[c] += info.divergent;
+        if (request.draws && (step + 1) % request.thin == 0) store_.record(request, c, (step + 1) / request.thin - 1);
+      }
+    }
+    return result;
+  }
+
+  std::vector<T> lt_grad_, lt_proposal_grad_;  // Lᵀ ∇log π at the positions and the proposals
   std::vector<T> params_;
   Ref ref_;
   chain_range range_;

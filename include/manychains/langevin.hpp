@@ -62,6 +62,25 @@ MC_HD_INLINE T dense_transpose_times(const T* chol, V v, std::size_t dim, std::s
   return sum;
 }
 
+/// Adds ε z to the whitened increment w, z ~ N(0, I) drawn four normals per stream block;
+/// returns |z|².
+template <class T, class W, class Stream>
+MC_HD_INLINE T add_langevin_noise(W w, std::size_t dim, T step_size, Stream& rng) {
+  T sum_z2 = 0;
+  for (std::size_t k0 = 0; k0 < dim; k0 += 4) {  // four normals per stream block
+    T z[4];
+    normal4<T>(rng, z);
+    const std::size_t used = dim - k0 < 4 ? dim - k0 : 4;
+    T block_z2 = 0;  // short sums, independent across blocks, keep the adds in flight together
+    for (std::size_t i = 0; i < used; ++i) {
+      block_z2 += z[i] * z[i];
+      w[k0 + i] += step_size * z[i];
+    }
+    sum_z2 += block_z2;
+  }
+  return sum_z2;
+}
+
 // The diagonal and dense cases run as separate loops, so that the diagonal ones vectorise.
 
 /// Draws the proposal y = x + L w, w = (ε²/2) Lᵀ ∇log π(x) + ε z, into slot.proposal and keeps w
@@ -76,18 +95,7 @@ MC_HD_INLINE T langevin_propose(const chain_slot<T, View>& slot, std::size_t dim
   } else {
     for (std::size_t k = 0; k < dim; ++k) slot.scratch[k] = half_eps2 * dense_transpose_times(pre.chol, slot.grad, dim, k);
   }
-  T sum_z2 = 0;
-  for (std::size_t k0 = 0; k0 < dim; k0 += 4) {  // four normals per stream block
-    T z[4];
-    normal4<T>(rng, z);
-    const std::size_t used = dim - k0 < 4 ? dim - k0 : 4;
-    T block_z2 = 0;  // short sums, independent across blocks, keep the adds in flight together
-    for (std::size_t i = 0; i < used; ++i) {
-      block_z2 += z[i] * z[i];
-      slot.scratch[k0 + i] += step_size * z[i];
-    }
-    sum_z2 += block_z2;
-  }
+  const T sum_z2 = add_langevin_noise(slot.scratch, dim, step_size, rng);
   if (!pre.chol) {
     for (std::size_t i = 0; i < dim; ++i) slot.proposal[i] = slot.x[i] + pre.scale[i] * slot.scratch[i];
   } else {
@@ -122,17 +130,15 @@ MC_HD_INLINE T reverse_norm2(const chain_slot<T, View>& slot, std::size_t dim, c
   return sum;
 }
 
-/// Accepts or rejects the proposal whose log-density `proposal_logp` and gradient
-/// (slot.proposal_grad) have been evaluated.
+/// The accept test of langevin_accept given the reverse move's |z'|² (however it was computed:
+/// the CPU's dense path gets Lᵀ ∇log π(y) for all chains from one matrix product).
 template <class T, template <class> class View, class Stream>
-MC_HD_INLINE step_info<T> langevin_accept(const chain_slot<T, View>& slot, std::size_t dim,
-                                          const preconditioner<T>& pre, T step_size, T forward_logq,
-                                          T proposal_logp, sampler_kind kind, Stream& rng) {
+MC_HD_INLINE step_info<T> langevin_decide(const chain_slot<T, View>& slot, std::size_t dim, T reverse_sq,
+                                          T forward_logq, T proposal_logp, sampler_kind kind, Stream& rng) {
   using std::exp;
   using std::isfinite;
   using std::log;
   step_info<T> info{T(0), false, false};
-  const T reverse_sq = reverse_norm2(slot, dim, pre, step_size);
   const bool finite = isfinite(proposal_logp) && isfinite(reverse_sq);
   // MALA always reads its uniform, so the stream position never depends on the outcome.
   const T u = kind == sampler_kind::mala ? uniform_open01<T>(rng.next4().x) : T(0);
@@ -151,6 +157,15 @@ MC_HD_INLINE step_info<T> langevin_accept(const chain_slot<T, View>& slot, std::
     *slot.logp = proposal_logp;
   }
   return info;
+}
+
+/// Accepts or rejects the proposal whose log-density `proposal_logp` and gradient
+/// (slot.proposal_grad) have been evaluated.
+template <class T, template <class> class View, class Stream>
+MC_HD_INLINE step_info<T> langevin_accept(const chain_slot<T, View>& slot, std::size_t dim,
+                                          const preconditioner<T>& pre, T step_size, T forward_logq,
+                                          T proposal_logp, sampler_kind kind, Stream& rng) {
+  return langevin_decide(slot, dim, reverse_norm2(slot, dim, pre, step_size), forward_logq, proposal_logp, kind, rng);
 }
 
 /// Evaluates a pointwise target at the proposal, writing its gradient into slot.proposal_grad.
