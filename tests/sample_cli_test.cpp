@@ -125,3 +125,42 @@ TEST(SampleCli, CtrlCKeepsCompletedDrawsMarkedPartial) {
   EXPECT_EQ(draws.shape[1], run["draws_shape"][1].get<std::size_t>());
   for (double v : draws.values) ASSERT_TRUE(std::isfinite(v));
 }
+
+TEST(SampleCli, UntilEssSamplesUntilTheTargetAndSaysWhyItStopped) {
+  const std::string out = temp_dir("until");
+  const auto r = run_command(cli() + " sample --target gaussian:dim=2 --chains 32 --warmup 200 --draws 50 "
+                             "--until-ess 3000 --max-draws 4000 --seed 3 --device cpu --quiet --out " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto run = nlohmann::json::parse(std::ifstream(out + "/run.json"));
+  EXPECT_NE(run["stop_reason"].get<std::string>().find("reached the ESS target"), std::string::npos) << run["stop_reason"];
+  const std::size_t kept = run["draws_shape"][1];
+  EXPECT_GT(kept, 50u);  // one block of 50 draws x 32 chains cannot hold 3000 effective draws
+  EXPECT_LT(kept, 4000u);
+  EXPECT_EQ(manychains::read_npy(out + "/draws.npy").shape, (std::vector<std::size_t>{32, kept, 2}));
+  for (const auto& p : run["summary"]) {
+    EXPECT_GE(p["ess_bulk"].get<double>(), 3000.0);
+    EXPECT_GE(p["ess_tail"].get<double>(), 3000.0);
+    EXPECT_LE(p["rhat"].get<double>(), 1.01);
+  }
+}
+
+TEST(SampleCli, UntilEssStopsAtMaxDraws) {
+  const std::string out = temp_dir("until-max");
+  const auto r = run_command(cli() + " sample --target gaussian:dim=2 --chains 8 --warmup 100 --draws 40 "
+                             "--until-ess 1e9 --max-draws 100 --seed 3 --device cpu --quiet --out " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto run = nlohmann::json::parse(std::ifstream(out + "/run.json"));
+  EXPECT_NE(run["stop_reason"].get<std::string>().find("reached --max-draws (100"), std::string::npos) << run["stop_reason"];
+  EXPECT_EQ(run["draws_shape"][1], 100);
+}
+
+TEST(SampleCli, UnusableUlaRunWarnsRecordsAndExitsFour) {
+  // ULA beyond its stability limit (ε ≥ 2 in whitened units) must not exit 0 silently.
+  const std::string out = temp_dir("ula-unstable");
+  const auto r = run_command(cli() + " sample --target gaussian:dim=2 --sampler ula --step-size 3 --chains 8 "
+                             "--warmup 20 --draws 20 --seed 1 --device cpu --quiet --out " + out);
+  EXPECT_EQ(r.exit_code, 4) << r.output;
+  EXPECT_NE(r.output.find("warning: unusable run: ULA's step 3"), std::string::npos) << r.output;
+  const auto run = nlohmann::json::parse(std::ifstream(out + "/run.json"));
+  EXPECT_GE(run["problems"].size(), 1u);
+}
