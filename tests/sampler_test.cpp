@@ -130,6 +130,23 @@ TEST(Runner, SameSeedGivesIdenticalDrawsForAnyThreadCount) {
   EXPECT_EQ(runs[0], runs[2]);
 }
 
+TEST(Runner, DenseMetricDrawsDoNotDependOnThreadCounts) {
+  // The CPU dense step multiplies all chains by L at once (Eigen GEMM, threaded by OpenMP).
+  const int saved = omp_get_max_threads();
+  std::vector<std::vector<double>> runs;
+  for (int threads : {1, 2, 3}) {
+    omp_set_num_threads(threads);
+    auto s = settings(200, 60, 20, 99);  // four blocks of 64 chains, the last one short
+    s.metric = metric_kind::dense;
+    const auto r = sample<double>("gaussian:dim=20,rho=0.5", s);
+    EXPECT_EQ(r.metric, "dense");
+    runs.push_back(r.draws);
+  }
+  omp_set_num_threads(saved);
+  EXPECT_EQ(runs[0], runs[1]);
+  EXPECT_EQ(runs[0], runs[2]);
+}
+
 TEST(Runner, ChainRangeDrawsTheSameChainsAsTheWholeRun) {
   // Chains are keyed by their global index: chains [32, 64) of a split run equal those of one run
   // (without adaptation, which pools over the chains a process owns).
