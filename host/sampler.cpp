@@ -6,8 +6,14 @@
 #include <chrono>
 #include <cmath>
 
+#include <fmt/format.h>
+
+#include <limits>
+
 #include "manychains/adaptation.hpp"
+#include "manychains/diagnostics.hpp"
 #include "manychains/error.hpp"
+#include "manychains/metric.hpp"
 #include "manychains/random_variates.hpp"
 
 namespace manychains {
@@ -76,31 +82,48 @@ std::vector<T> as(const std::vector<double>& v) {
   return std::vector<T>(v.begin(), v.end());
 }
 
-bool use_dense(const sample_settings& s, std::size_t dim, std::size_t chains) {
-  if (s.metric == metric_kind::automatic) return dim <= 100 && chains >= 2 * dim;
+/// Whether the dense metric may be chosen at all: asked for, or (auto) enough chains for a
+/// covariance estimate and a dimension where O(d²) a step and O(d³) a window are affordable.
+bool dense_possible(const sample_settings& s, std::size_t dim, std::size_t chains) {
+  if (s.metric == metric_kind::automatic) return dim >= 2 && dim <= max_auto_dense_dim && chains >= 2 * dim;
   return s.metric == metric_kind::dense;
 }
 
-/// The Cholesky factor of the cross-chain covariance, shrunk toward 1e-3 I like Stan's dense
-/// estimate; empty when it is not positive definite (the caller keeps a diagonal one).
+/// The largest ULA step whose variance inflation 1/(1 − ε²/4) on a metric-whitened Gaussian is at
+/// most 1 + bias: ε² ≤ 4 bias / (1 + bias).
+double ula_step_cap(double bias) { return 2.0 * std::sqrt(bias / (1.0 + bias)); }
+
+/// Copies the first `done` draws of each chain (stored `capacity` apart) into one contiguous array.
 template <class T>
-std::vector<double> dense_factor(const std::vector<T>& positions, std::size_t dim) {
-  const std::size_t n = positions.size() / dim;
-  if (n < 2) return {};
-  Eigen::MatrixXd x(n, dim);
-  for (std::size_t c = 0; c < n; ++c)
-    for (std::size_t j = 0; j < dim; ++j) x(c, j) = static_cast<double>(positions[c * dim + j]);
-  const Eigen::MatrixXd centred = x.rowwise() - x.colwise().mean();
-  const double nd = static_cast<double>(n);
-  Eigen::MatrixXd cov = (centred.transpose() * centred) / (nd - 1.0);
-  cov = (nd / (nd + 5.0)) * cov + 1e-3 * (5.0 / (nd + 5.0)) * Eigen::MatrixXd::Identity(dim, dim);
-  const Eigen::LLT<Eigen::MatrixXd> llt(cov);
-  if (llt.info() != Eigen::Success) return {};
-  const Eigen::MatrixXd l = llt.matrixL();
-  std::vector<double> out(dim * dim);
-  for (std::size_t i = 0; i < dim; ++i)
-    for (std::size_t j = 0; j < dim; ++j) out[i * dim + j] = l(i, j);
+std::vector<T> compact_draws(const T* draws, std::size_t chains, std::size_t capacity, std::size_t done,
+                             std::size_t dim) {
+  std::vector<T> out(chains * done * dim);
+  for (std::size_t c = 0; c < chains; ++c)
+    std::copy_n(draws + c * capacity * dim, done * dim, out.begin() + static_cast<std::ptrdiff_t>(c * done * dim));
   return out;
+}
+
+/// --until-ess: the reason to stop, or empty to keep sampling.
+template <class T>
+std::string ess_target_reached(const T* draws, std::size_t chains, std::size_t done, std::size_t dim,
+                               const std::vector<std::string>& names, double target_ess) {
+  std::vector<parameter_diagnostics> diags;
+  try {
+    diags = diagnose_draws(draws, chains, done, dim, names);
+  } catch (const input_error& e) {
+    return std::string("stopped: the draws cannot be diagnosed (") + e.what() + ")";
+  }
+  double min_ess = std::numeric_limits<double>::infinity(), max_rhat = 0;
+  for (const auto& p : diags) {
+    if (!p.ess_bulk || !p.ess_tail || !p.rhat) return {};
+    min_ess = std::min({min_ess, *p.ess_bulk, *p.ess_tail});
+    max_rhat = std::max(max_rhat, *p.rhat);
+  }
+  if (min_ess >= target_ess && max_rhat <= 1.01)
+    return fmt::format("reached the ESS target: min bulk/tail ESS {:.0f} >= {:g} and max R-hat {:.4f} <= 1.01 after "
+                       "{} draws per chain",
+                       min_ess, target_ess, max_rhat, done);
+  return {};
 }
 
 }  // namespace
@@ -158,6 +181,8 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
   check_target_info(info, engine.dim());
   MC_EXPECTS(s.thin >= 1, "--thin must be at least 1");
   MC_EXPECTS(s.draws >= s.thin, "--draws must be at least --thin");
+  MC_EXPECTS(!s.until_ess || *s.until_ess > 0, "--until-ess must be positive");
+  MC_EXPECTS(!s.until_ess || s.max_draws >= s.draws, "--max-draws must be at least --draws");
   const auto start = std::chrono::steady_clock::now();
   const std::size_t n = engine.chains().size(), d = info.dim;
   const auto stopped = [&] { return stop && stop->load(); };
@@ -175,12 +200,22 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
   const double initial_step = s.step_size.value_or(std::pow(static_cast<double>(d), -0.25));
   dual_averaging adapt(initial_step, s.target_accept);
   double step = initial_step;
-  const bool dense = use_dense(s, d, n);
-  std::vector<double> chol;  // empty: diagonal
-  const std::size_t total_steps = s.warmup + s.draws;
+  const bool may_dense = dense_possible(s, d, n);
+  std::vector<double> chol;           // the factor in use; empty: diagonal
+  std::vector<double> previous_chol;  // the last window's dense estimate, used or not (auto)
+  out.metric_reason = s.metric == metric_kind::diagonal ? "diag: asked for (--metric diag)"
+                      : s.metric == metric_kind::dense ? "dense: asked for (--metric dense)"
+                      : may_dense ? "diag: no window ended yet"
+                                  : fmt::format("diag: auto considers dense only for 2 <= dim <= {} with at least "
+                                                "2 x dim chains",
+                                                max_auto_dense_dim);
+  const std::size_t capacity_steps = s.until_ess ? s.max_draws : s.draws;
+  const std::size_t total_steps = s.warmup + capacity_steps;
 
   segment_request<T> request;
-  request.kind = s.sampler;
+  // Warm-up always runs MALA: ULA has no accept step, so it has nothing for dual averaging to
+  // adapt on (adapting its computed-but-unused acceptance collapsed the step to 1e-152).
+  request.kind = sampler_kind::mala;
   request.steps = 1;
   double warmup_accept = 0;
   const auto observe = [&](std::size_t step) {
@@ -213,8 +248,22 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
     if (!s.step_size) step = adapt.update(mean_accept);
     if (std::find(window_ends.begin(), window_ends.end(), t + 1) != window_ends.end()) {
       const std::vector<T> positions = engine.positions();
-      scale = cross_chain_moments::of(positions, d).regularized_sd(scale);
-      chol = dense ? dense_factor(positions, d) : std::vector<double>{};
+      if (may_dense) {
+        const Eigen::MatrixXd cov = cross_chain_covariance(positions, d);
+        const std::vector<double> estimate = cholesky_rows(shrunk_toward_diagonal(cov, n));
+        if (s.metric == metric_kind::dense) {
+          chol = estimate;
+        } else if (!previous_chol.empty()) {  // auto: last window's candidates, judged on this one's chains
+          const metric_choice choice = choose_metric(cov, scale, previous_chol);
+          chol = choice.dense ? estimate : std::vector<double>{};
+          out.metric_reason = choice.reason;
+          if (choice.dense && estimate.empty()) out.metric_reason += "; but the new estimate is not positive definite";
+        }
+        previous_chol = estimate;
+        scale = metric_sd(cov, scale);
+      } else {
+        scale = cross_chain_sd(positions, d, scale);
+      }
       if (!s.step_size) adapt = dual_averaging(step, s.target_accept);
     }
     if ((t + 1) % std::max<std::size_t>(s.observe_every, 1) == 0) observe(t + 1);
@@ -224,37 +273,51 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
   out.warmup_accept_rate = out.warmup_steps_done ? warmup_accept / out.warmup_steps_done : 0.0;
   keep_prefix(out.warmup_draws, n, s.warmup, out.warmup_steps_done, d);
   keep_prefix(out.warmup_stats, n, s.warmup, out.warmup_steps_done);
+  out.warmup_step_size = step;
+  out.step_collapsed = !s.step_size && !(step >= 1e-4 * initial_step);
+  if (s.sampler == sampler_kind::ula) {
+    if (!s.step_size) step = std::min(step, ula_step_cap(s.ula_variance_bias));
+    out.ula_variance_inflation =
+        step < 2.0 ? 1.0 / (1.0 - step * step / 4.0) : std::numeric_limits<double>::infinity();
+  }
   out.step_size = step;
   out.scale = scale;
   out.chol = chol;
+  out.metric = chol.empty() ? "diag" : "dense";
+  if (s.metric == metric_kind::dense && chol.empty())
+    out.metric_reason = "diag: --metric dense asked for, but no positive definite covariance estimate was found";
 
-  // Sampling, in chunks of whole thinning intervals.
-  const std::size_t kept = s.draws / s.thin;
-  const std::size_t bytes = n * kept * d * sizeof(T);
+  // Sampling, in chunks of whole thinning intervals, into room for `capacity` draws per chain.
+  request.kind = s.sampler;
+  const std::size_t capacity = capacity_steps / s.thin;
+  const std::size_t bytes = n * capacity * d * sizeof(T);
   if (draws_storage) {
     out.external_draws = draws_storage;
   } else {
     try {
-      out.draws.assign(n * kept * d, T(0));
+      out.draws.assign(n * capacity * d, T(0));
     } catch (const std::bad_alloc&) {
       throw memory_error("the draws need " + std::to_string(bytes >> 20) +
                          " MiB of host memory, which could not be allocated; use fewer chains or draws, or --thin");
     }
   }
-  if (s.draw_stats) allocate(out.stats, n * kept, "the per-draw statistics");
+  if (s.draw_stats) allocate(out.stats, n * capacity, "the per-draw statistics");
   T* const draws = draws_storage ? draws_storage : out.draws.data();
   request.step_size = static_cast<T>(step);
   request.scale = as<T>(scale);
   request.chol = as<T>(chol);
   request.draws = draws;
-  request.draws_per_chain = kept;
+  request.draws_per_chain = capacity;
   request.thin = s.thin;
   request.stats = s.draw_stats ? out.stats.ref() : draw_stats_ref{};
   const std::size_t chunk_draws = std::max<std::size_t>(1, (s.observe_every ? s.observe_every : 100) / s.thin);
+  // Without until_ess the one block is the whole run; with it, blocks grow by half the draws so
+  // far (diagnosing costs about as much as the draws it reads, so checks stay a small share).
+  std::size_t block_end = s.draws / s.thin;
   double accept_sum = 0;
   std::size_t done = 0;
-  while (done < kept && !(out.warmup_steps_done < s.warmup) && !stopped()) {
-    const std::size_t now = std::min(chunk_draws, kept - done);
+  while (!(out.warmup_steps_done < s.warmup) && !stopped()) {
+    const std::size_t now = std::min(chunk_draws, block_end - done);
     request.steps = now * s.thin;
     request.first_draw = done;
     const pooled p = pool(engine.run(request));
@@ -264,18 +327,30 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
     done += now;
     observe(s.warmup + out.sampling_steps_done);
     if (progress) progress(s.warmup + out.sampling_steps_done, total_steps);
+    if (done < block_end) continue;
+    if (!s.until_ess) break;
+    const std::vector<T> so_far = compact_draws(draws, n, capacity, done, d);
+    out.stop_reason = ess_target_reached(so_far.data(), n, done, d, info.parameter_names, *s.until_ess);
+    if (!out.stop_reason.empty()) break;
+    if (done == capacity) {
+      out.stop_reason = fmt::format("reached --max-draws ({} draws per chain) before the ESS target {:g}", done,
+                                    *s.until_ess);
+      break;
+    }
+    block_end = std::min(capacity, done + std::max<std::size_t>(done / 2, 1));
   }
   out.accept_rate = out.sampling_steps_done ? accept_sum / (static_cast<double>(n) * out.sampling_steps_done) : 0.0;
   out.kept_draws = done;
-  out.interrupted = done < kept;
-  if (out.interrupted) {  // keep the completed draws of each chain, contiguous
-    for (std::size_t c = 1; c < n; ++c) std::copy_n(draws + c * kept * d, done * d, draws + c * done * d);
+  out.interrupted = out.warmup_steps_done < s.warmup || (done < block_end && out.stop_reason.empty());
+  if (out.interrupted && s.until_ess) out.stop_reason = "interrupted";
+  if (done < capacity) {  // keep the completed draws of each chain, contiguous
+    for (std::size_t c = 1; c < n; ++c) std::copy_n(draws + c * capacity * d, done * d, draws + c * done * d);
     if (!draws_storage) {
       out.draws.resize(n * done * d);
       out.draws.shrink_to_fit();
     }
   }
-  keep_prefix(out.stats, n, kept, done);
+  keep_prefix(out.stats, n, capacity, done);
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;
 }

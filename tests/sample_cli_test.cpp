@@ -22,7 +22,7 @@ using manychains::testing::temp_dir;
 TEST(SampleCli, WritesDrawsAndRunJson) {
   const std::string out = temp_dir("sample");
   const auto r = run_command(cli() + " sample --target gaussian:dim=3 --chains 16 --warmup 50 --draws 40 --thin 2 "
-                             "--seed 5 --device cpu --out " + out);
+                             "--metric dense --seed 5 --device cpu --out " + out);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("x[2]"), std::string::npos);
   const auto draws = manychains::read_npy(out + "/draws.npy");
@@ -41,7 +41,7 @@ TEST(SampleCli, WritesDrawsAndRunJson) {
             run["parameter_names"].get<std::vector<std::string>>());
   EXPECT_EQ(manychains::read_npy(out + "/" + run["inverse_metric_sqrt"].get<std::string>()).shape,
             (std::vector<std::size_t>{3}));
-  ASSERT_TRUE(run["inverse_metric_factor"].is_string());  // dim 3 <= 100 and 16 chains >= 6: dense
+  ASSERT_TRUE(run["inverse_metric_factor"].is_string());  // --metric dense
   EXPECT_EQ(manychains::read_npy(out + "/" + run["inverse_metric_factor"].get<std::string>()).shape,
             (std::vector<std::size_t>{3, 3}));
   EXPECT_GT(run["chain_steps_per_second"].get<double>(), 0.0);
@@ -102,6 +102,13 @@ INSTANTIATE_TEST_SUITE_P(
                       bad_input{"unknown_sampler", "--sampler hmc", "--sampler"},
                       bad_input{"zero_chains", "--chains 0", "--chains"},
                       bad_input{"negative_step", "--step-size -1", "--step-size must be a positive number or auto"},
+                      bad_input{"absurd_step", "--step-size 1e6", "--step-size must be a positive number or auto, at most 100"},
+                      bad_input{"infinite_step", "--step-size inf", "--step-size must be a positive number"},
+                      bad_input{"zero_ess_target", "--until-ess 0", "--until-ess must be a positive number"},
+                      bad_input{"negative_ess_target", "--until-ess -5", "--until-ess must be a positive number"},
+                      bad_input{"max_draws_alone", "--max-draws 100", "--max-draws needs --until-ess"},
+                      bad_input{"max_below_first_block", "--until-ess 100 --draws 50 --max-draws 10",
+                                "--max-draws must be at least --draws"},
                       bad_input{"ragged_csv", "--target logistic:data=DIR/ragged.csv", "ragged.csv:3: expected 3 fields, found 2 (ragged CSV)"},
                       bad_input{"nan_in_csv", "--target logistic:data=DIR/nan.csv", "nan.csv:4: field 1 is nan; data must be finite"},
                       bad_input{"text_in_csv", "--target logistic:data=DIR/text.csv", "text.csv:3: field 1 ('abc') is not a number"},
@@ -159,4 +166,43 @@ TEST(SampleCli, FullDiskLeavesThePreviousRunWhole) {
   for (const auto& e : std::filesystem::directory_iterator(out)) after[e.path().filename()] = slurp(e.path());
   EXPECT_EQ(after.size(), before.size());
   for (const auto& [name, bytes] : before) EXPECT_TRUE(after.count(name) && after[name] == bytes) << name;
+}
+
+TEST(SampleCli, UntilEssSamplesUntilTheTargetAndSaysWhyItStopped) {
+  const std::string out = temp_dir("until");
+  const auto r = run_command(cli() + " sample --target gaussian:dim=2 --chains 32 --warmup 200 --draws 50 "
+                             "--until-ess 3000 --max-draws 4000 --seed 3 --device cpu --quiet --out " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto run = nlohmann::json::parse(std::ifstream(out + "/run.json"));
+  EXPECT_NE(run["stop_reason"].get<std::string>().find("reached the ESS target"), std::string::npos) << run["stop_reason"];
+  const std::size_t kept = run["draws_shape"][1];
+  EXPECT_GT(kept, 50u);  // one block of 50 draws x 32 chains cannot hold 3000 effective draws
+  EXPECT_LT(kept, 4000u);
+  EXPECT_EQ(manychains::read_npy(out + "/draws.npy").shape, (std::vector<std::size_t>{32, kept, 2}));
+  for (const auto& p : run["summary"]) {
+    EXPECT_GE(p["ess_bulk"].get<double>(), 3000.0);
+    EXPECT_GE(p["ess_tail"].get<double>(), 3000.0);
+    EXPECT_LE(p["rhat"].get<double>(), 1.01);
+  }
+}
+
+TEST(SampleCli, UntilEssStopsAtMaxDraws) {
+  const std::string out = temp_dir("until-max");
+  const auto r = run_command(cli() + " sample --target gaussian:dim=2 --chains 8 --warmup 100 --draws 40 "
+                             "--until-ess 1e9 --max-draws 100 --seed 3 --device cpu --quiet --out " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto run = nlohmann::json::parse(std::ifstream(out + "/run.json"));
+  EXPECT_NE(run["stop_reason"].get<std::string>().find("reached --max-draws (100"), std::string::npos) << run["stop_reason"];
+  EXPECT_EQ(run["draws_shape"][1], 100);
+}
+
+TEST(SampleCli, UnusableUlaRunWarnsRecordsAndFails) {
+  // ULA beyond its stability limit (ε ≥ 2 in whitened units) must not exit 0 silently.
+  const std::string out = temp_dir("ula-unstable");
+  const auto r = run_command(cli() + " sample --target gaussian:dim=2 --sampler ula --step-size 3 --chains 8 "
+                             "--warmup 20 --draws 20 --seed 1 --device cpu --quiet --out " + out);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("warning: unusable run: ULA's step 3"), std::string::npos) << r.output;
+  const auto run = nlohmann::json::parse(std::ifstream(out + "/run.json"));
+  EXPECT_GE(run["problems"].size(), 1u);
 }

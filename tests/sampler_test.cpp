@@ -5,6 +5,7 @@
 #include <omp.h>
 
 #include <fstream>
+#include <Eigen/Dense>
 
 #include "manychains/sampler.hpp"
 #include "test_support.hpp"
@@ -130,6 +131,23 @@ TEST(Runner, SameSeedGivesIdenticalDrawsForAnyThreadCount) {
   EXPECT_EQ(runs[0], runs[2]);
 }
 
+TEST(Runner, DenseMetricDrawsDoNotDependOnThreadCounts) {
+  // The CPU dense step multiplies all chains by L at once (Eigen GEMM, threaded by OpenMP).
+  const int saved = omp_get_max_threads();
+  std::vector<std::vector<double>> runs;
+  for (int threads : {1, 2, 3}) {
+    omp_set_num_threads(threads);
+    auto s = settings(200, 60, 20, 99);  // four blocks of 64 chains, the last one short
+    s.metric = metric_kind::dense;
+    const auto r = sample<double>("gaussian:dim=20,rho=0.5", s);
+    EXPECT_EQ(r.metric, "dense");
+    runs.push_back(r.draws);
+  }
+  omp_set_num_threads(saved);
+  EXPECT_EQ(runs[0], runs[1]);
+  EXPECT_EQ(runs[0], runs[2]);
+}
+
 TEST(Runner, ChainRangeDrawsTheSameChainsAsTheWholeRun) {
   // Chains are keyed by their global index: chains [32, 64) of a split run equal those of one run
   // (without adaptation, which pools over the chains a process owns).
@@ -199,4 +217,63 @@ TEST(DrawStats, LogDensityAcceptanceAndDivergenceOfEachKeptDraw) {
     for (double a : r.warmup_stats.accept_prob) wsum += a;
     EXPECT_NEAR(wsum / double(n * s.warmup), r.warmup_accept_rate, 1e-12);
   }
+}
+namespace {
+/// ULA's stationary covariance on N(0, Σ) with preconditioner L (M⁻¹ = L Lᵀ) and step ε. With
+/// u = L⁻¹x the chain is u' = (I − (ε²/2) B) u + ε z, B = Lᵀ Σ⁻¹ L, so Cov(u) = ε² (I − A²)⁻¹ =
+/// (B − (ε²/4) B²)⁻¹ and Cov(x) = L Cov(u) Lᵀ.
+Eigen::MatrixXd ula_stationary_cov(const Eigen::MatrixXd& sigma, const Eigen::MatrixXd& l, double eps) {
+  const Eigen::MatrixXd b = l.transpose() * sigma.inverse() * l;
+  return l * (b - (eps * eps / 4.0) * b * b).inverse() * l.transpose();
+}
+
+Eigen::MatrixXd preconditioner_matrix(const sample_result<double>& r) {
+  const auto d = static_cast<Eigen::Index>(r.dim);
+  if (r.chol.empty()) return Eigen::Map<const Eigen::VectorXd>(r.scale.data(), d).asDiagonal();
+  return Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(r.chol.data(), d, d);
+}
+
+/// Every coordinate's variance within 5 MCSE of the diagonal of `cov` (mean zero).
+void expect_variances(const sample_result<double>& r, const Eigen::MatrixXd& cov) {
+  for (std::size_t j = 0; j < r.dim; ++j) {
+    const auto v = across_chains(
+        per_chain_average(r.draws, r.chains.size(), r.kept_draws, r.dim, j, [](double x) { return x * x; }));
+    EXPECT_LT(std::abs(v.value - cov(j, j)), 5 * v.mcse) << "variance of coordinate " << j << ": " << v.value
+                                                         << " against ULA's closed form " << cov(j, j);
+  }
+}
+}  // namespace
+
+TEST(Ula, DefaultRunAdaptsWithMalaAndMatchesItsClosedFormBias) {
+  // The default ULA run (step adapted by MALA warm-up, then capped for a 5% variance bias) on a
+  // correlated Gaussian, diagonal and dense metric: the variance equals ULA's closed form for the
+  // step and metric the run chose, and the stated inflation bounds the bias of the whitened chain.
+  const double rho = 0.5;
+  Eigen::MatrixXd sigma(2, 2);
+  sigma << 1, rho, rho, 1;
+  for (const metric_kind metric : {metric_kind::diagonal, metric_kind::dense}) {
+    auto s = settings(512, 500, 1000, 4);
+    s.sampler = sampler_kind::ula;
+    s.metric = metric;
+    const auto r = sample<double>("gaussian:dim=2,rho=0.5", s);
+    ASSERT_TRUE(r.ula_variance_inflation.has_value());
+    EXPECT_FALSE(r.step_collapsed);
+    EXPECT_EQ(r.divergences, 0u);
+    EXPECT_LE(r.step_size, r.warmup_step_size);
+    EXPECT_LE(*r.ula_variance_inflation, 1.0 + s.ula_variance_bias + 1e-12);
+    EXPECT_EQ(r.metric, metric == metric_kind::dense ? "dense" : "diag");
+    expect_variances(r, ula_stationary_cov(sigma, preconditioner_matrix(r), r.step_size));
+  }
+}
+
+TEST(Ula, DefaultRunOnTheOringIsFiniteAndUncollapsed) {
+  // Before MALA warm-up, adapting ULA on its unused acceptance drove the step to 1e-152 and the
+  // draws to 1e152 here.
+  auto s = settings(64, 1000, 200, 2);
+  s.sampler = sampler_kind::ula;
+  const auto r = sample<double>("oring", s);
+  EXPECT_FALSE(r.step_collapsed);
+  EXPECT_EQ(r.divergences, 0u);
+  EXPECT_GT(r.step_size, 0.1);
+  for (double v : r.draws) ASSERT_TRUE(std::isfinite(v) && std::abs(v) < 1e3);
 }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <filesystem>
 
 #include "manychains/diagnostics.hpp"
@@ -26,6 +27,28 @@ std::vector<parameter_summary> summarize_run(const sample_result<T>& r, const ta
     }
   }
   return summarize_draws(r.draws_data(), r.chains.size(), r.kept_draws, info.dim, info.parameter_names);
+}
+
+template <class T>
+std::vector<std::string> run_problems(const sample_result<T>& r, const std::vector<parameter_summary>& rows) {
+  std::vector<std::string> problems;
+  if (r.step_collapsed)
+    problems.push_back(fmt::format("the adapted step size collapsed to {:.3g}: the chains barely move", r.warmup_step_size));
+  std::size_t non_finite = 0;
+  for (const auto& row : rows) non_finite += !std::isfinite(row.mean) || !std::isfinite(row.sd);
+  if (non_finite > 0)
+    problems.push_back(fmt::format("{} parameters have a non-finite mean or sd: the draws overflowed", non_finite));
+  std::size_t infinite_rhat = 0;
+  for (const auto& row : rows) infinite_rhat += row.rhat && !std::isfinite(*row.rhat);
+  if (infinite_rhat > 0)
+    problems.push_back(fmt::format("{} parameters have an infinite R-hat: chains are stuck or ran off", infinite_rhat));
+  if (r.ula_variance_inflation && !std::isfinite(*r.ula_variance_inflation))
+    problems.push_back(fmt::format("ULA's step {:.3g} is at or beyond its stability limit 2 (whitened units)", r.step_size));
+  if (r.ula_variance_inflation && r.divergences > 0)
+    problems.push_back(fmt::format("ULA proposed {} non-finite states after warm-up: its step is too large for this "
+                                   "target, give a smaller --step-size",
+                                   r.divergences));
+  return problems;
 }
 
 template <class T>
@@ -56,6 +79,12 @@ nlohmann::json run_json(const nlohmann::json& settings, const sample_result<T>& 
     run["summary"] = summary_json(rows);
   else
     run["summary"] = nullptr;  // per-parameter values of a large model belong in posterior.nc, not in JSON
+  run["warmup_step_size"] = r.warmup_step_size;
+  run["metric"] = r.metric;
+  run["metric_reason"] = r.metric_reason;
+  if (r.ula_variance_inflation) run["ula_variance_inflation"] = *r.ula_variance_inflation;
+  if (!r.stop_reason.empty()) run["stop_reason"] = r.stop_reason;
+  run["problems"] = run_problems(r, rows);
   return run;
 }
 
@@ -80,11 +109,18 @@ void print_run_footer(std::ostream& os, const sample_result<T>& r, const std::st
   const double steps = double(r.chains.size()) * double(r.warmup_steps_done + r.sampling_steps_done);
   os << fmt::format("step size {:.4g}, acceptance {:.3f}, divergences {}, {:.2f} s ({:.3g} chain-steps/s)\n",
                     r.step_size, r.accept_rate, r.divergences, r.seconds, r.seconds > 0 ? steps / r.seconds : 0.0);
+  os << fmt::format("metric {} ({})\n", r.metric, r.metric_reason);
+  if (r.ula_variance_inflation)
+    os << fmt::format("ULA at step {:.4g} (warm-up MALA step {:.4g}); stationary variance x{:.4f} on a Gaussian the "
+                      "metric matches\n",
+                      r.step_size, r.warmup_step_size, *r.ula_variance_inflation);
+  if (!r.stop_reason.empty()) os << r.stop_reason << '\n';
   os << fmt::format("wrote {0}/draws.npy (chains, draws, dim), {0}/posterior.nc (ArviZ) and {0}/run.json\n", out_dir);
 }
 
 template <class T>
 void print_warnings(std::ostream& os, const sample_result<T>& r, const std::vector<parameter_summary>& rows) {
+  for (const auto& problem : run_problems(r, rows)) os << "warning: unusable run: " << problem << '\n';
   if (r.interrupted)
     os << fmt::format("warning: interrupted; kept the {} completed draws per chain (run.json has \"interrupted\": true)\n",
                       r.kept_draws);
@@ -126,6 +162,7 @@ void print_diagnostic_warnings(std::ostream& os, const std::vector<parameter_sum
 
 #define MANYCHAINS_INSTANTIATE(T)                                                                            \
   template std::vector<parameter_summary> summarize_run<T>(const sample_result<T>&, const target_info&);     \
+  template std::vector<std::string> run_problems<T>(const sample_result<T>&, const std::vector<parameter_summary>&); \
   template nlohmann::json run_json<T>(const nlohmann::json&, const sample_result<T>&, const target_info&,    \
                                       const std::vector<parameter_summary>&, const std::string&);           \
   template void stage_metric_files<T>(run_folder&, const sample_result<T>&);                                 \

@@ -38,6 +38,12 @@ nlohmann::json parameter_shapes_json(const std::vector<std::string>& names);
 template <class T>
 void stage_metric_files(run_folder& folder, const sample_result<T>& result);
 
+/// What makes a run's draws unusable, one sentence each (empty: none): a collapsed adapted step,
+/// non-finite summaries (overflowed draws), ULA proposals that left the finite numbers. The CLI
+/// prints them, records them in run.json ("problems") and exits with status 1 (a failed run).
+template <class T>
+std::vector<std::string> run_problems(const sample_result<T>& result, const std::vector<parameter_summary>& rows);
+
 template <class T>
 nlohmann::json run_json(const nlohmann::json& settings, const sample_result<T>& result, const target_info& info,
                         const std::vector<parameter_summary>& rows, const std::string& device_name);

@@ -32,6 +32,8 @@ struct sample_options {
   std::optional<std::size_t> tv_every;
   std::string out = "manychains-out";
   std::optional<std::uint64_t> seed;
+  std::optional<double> until_ess;
+  std::optional<std::size_t> max_draws;
   sample_settings settings;
   bool quiet = false;
 };
@@ -60,7 +62,8 @@ void run_sample(const sample_options& o, const any_target& target) {
   auto engine = make_engine<T>(parse_device_choice(o.device), target, chain_range{0, o.settings.chains}, o.settings.seed);
   run_folder folder(o.out);  // every file staged, then committed as a unit with run.json last
   install_interrupt_handler();  // before the draws file exists, so that Ctrl-C never leaves it half made
-  npy_mapped_file<T> draws_file(o.out + "/draws.npy", {o.settings.chains, o.settings.draws / o.settings.thin, info.dim});
+  const std::size_t capacity = o.settings.until_ess ? o.settings.max_draws : o.settings.draws;
+  npy_mapped_file<T> draws_file(o.out + "/draws.npy", {o.settings.chains, capacity / o.settings.thin, info.dim});
   tv_recorder tv(info, o.settings.warmup);
   sample_settings settings = o.settings;
   settings.observe_every = o.tv_every.value_or(std::max<std::size_t>(1, (settings.warmup + settings.draws) / 20));
@@ -77,7 +80,9 @@ void run_sample(const sample_options& o, const any_target& target) {
                              {"warmup", o.settings.warmup}, {"draws", o.settings.draws},
                              {"thin", o.settings.thin}, {"step_size", o.step_size}, {"metric", o.metric},
                              {"seed", o.settings.seed}, {"device", o.device}, {"precision", o.precision},
-                             {"tv_every", settings.observe_every}, {"save_warmup", o.settings.save_warmup}};
+                             {"tv_every", settings.observe_every}, {"save_warmup", o.settings.save_warmup},
+                             {"until_ess", o.until_ess ? nlohmann::json(*o.until_ess) : nlohmann::json()},
+                             {"max_draws", o.until_ess ? nlohmann::json(o.settings.max_draws) : nlohmann::json()}};
   write_posterior_file(folder.stage("posterior.nc"), result, info, settings_json);
   stage_metric_files(folder, result);
   folder.adopt(draws_file.finish({o.settings.chains, result.kept_draws, info.dim}), "draws.npy");
@@ -94,6 +99,7 @@ void run_sample(const sample_options& o, const any_target& target) {
     print_run_footer(std::cout, result, o.out);
   }
   print_warnings(std::cerr, result, rows);
+  if (!run_problems(result, rows).empty()) exit_status() = 1;  // a failed run: the draws are unusable
   if (result.interrupted) exit_status() = 130;
 }
 
@@ -110,9 +116,13 @@ void register_sample(CLI::App& app) {
   cmd->add_option("--draws", o->settings.draws, "Sampling steps after warm-up")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--thin", o->settings.thin, "Keep every N-th sampling step")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--step-size", o->step_size, "Step size, or auto to adapt it in warm-up")->capture_default_str();
+  cmd->add_option("--until-ess", o->until_ess,
+                  "Sample in blocks (the first --draws long) until every parameter's bulk and tail ESS reach "
+                  "this and R-hat <= 1.01, or --max-draws");
+  cmd->add_option("--max-draws", o->max_draws, "With --until-ess: at most this many sampling steps (default 20 x --draws)");
   cmd->add_option("--metric", o->metric,
-                  "Preconditioner adapted in warm-up: diag, dense, or auto (dense when dim <= 100 and "
-                  "chains >= 2 dim)")
+                  "Preconditioner adapted in warm-up: diag, dense, or auto (diag; dense from a window on "
+                  "where it whitens the chains at least 2x better, with chains >= 2 dim and dim <= 1000)")
       ->check(CLI::IsMember({"auto", "diag", "dense"}))
       ->capture_default_str();
   cmd->add_option("--tv-every", o->tv_every,
@@ -139,11 +149,21 @@ void register_sample(CLI::App& app) {
         eps = std::stod(opt.step_size, &used);
       } catch (const std::exception&) {
       }
-      if (used != opt.step_size.size() || !(eps > 0))
-        throw input_error("--step-size must be a positive number or auto, not '" + opt.step_size + "'");
+      if (used != opt.step_size.size() || !(eps > 0) || !(eps <= 100))
+        throw input_error("--step-size must be a positive number or auto, at most 100 (it is in the adapted "
+                          "metric's units, where a good step is about 1), not '" + opt.step_size + "'");
       opt.settings.step_size = eps;
     }
     if (opt.settings.draws < opt.settings.thin) throw input_error("--draws must be at least --thin");
+    if (opt.until_ess && !(*opt.until_ess > 0 && *opt.until_ess < 1e15))
+      throw input_error("--until-ess must be a positive number of effective draws");
+    if (opt.max_draws && !opt.until_ess) throw input_error("--max-draws needs --until-ess");
+    if (opt.until_ess) {
+      opt.settings.until_ess = opt.until_ess;
+      opt.settings.max_draws = opt.max_draws.value_or(20 * opt.settings.draws);
+      if (opt.settings.max_draws < opt.settings.draws)
+        throw input_error("--max-draws must be at least --draws (the first block)");
+    }
     opt.settings.seed = opt.seed ? *opt.seed : std::random_device{}();
     const any_target target = make_target(opt.target);
     if (opt.precision == "float")

@@ -6,6 +6,8 @@
 /// depend only on its own stream, so results do not depend on the thread count.
 #pragma once
 
+#include <Eigen/Dense>
+
 #include <cstdint>
 #include <vector>
 
@@ -94,6 +96,7 @@ class cpu_pointwise_engine final : public chain_engine<T> {
   }
 
   segment_result run(const segment_request<T>& request) override {
+    if (!request.chol.empty()) return run_dense(request);
     const std::size_t n = store_.n_chains;
     segment_result result{std::vector<double>(n, 0.0), std::vector<std::uint64_t>(n, 0),
                           std::vector<std::uint64_t>(n, 0)};
@@ -133,6 +136,69 @@ class cpu_pointwise_engine final : public chain_engine<T> {
   std::vector<T> positions() override { return store_.x; }
 
  private:
+  /// The dense preconditioner as matrix products: Lᵀ ∇log π and L w for a block of 64 chains at
+  /// a time (64 × d by d × d, Eigen's blocked GEMM) rather than two triangular mat-vecs per chain,
+  /// which ran 17× slower than the diagonal step at d = 100. Blocks of a fixed size run on one
+  /// thread each, start to finish, so there is no barrier per step and the sums (hence the
+  /// draws) do not depend on the thread count. The noise and the accept test are langevin.hpp's.
+  segment_result run_dense(const segment_request<T>& request) {
+    using rows = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    constexpr std::size_t block = 64;
+    const std::size_t n = store_.n_chains, d = store_.dim, n_blocks = (n + block - 1) / block;
+    const auto di = static_cast<Eigen::Index>(d);
+    segment_result result{std::vector<double>(n, 0.0), std::vector<std::uint64_t>(n, 0),
+                          std::vector<std::uint64_t>(n, 0)};
+    const Eigen::Map<const rows> l(request.chol.data(), di, di);
+    lt_grad_.resize(n * d);
+    lt_proposal_grad_.resize(n * d);
+    const T eps = request.step_size, half_eps2 = T(0.5) * eps * eps, inv_eps = T(1) / eps;
+    const bool parallel = n_blocks > 1 && n * request.steps * d >= 4096;
+#pragma omp parallel if (parallel)
+    {
+      buffered_stream<T> stream;
+      T forward_logq[block], proposal_logp[block];
+#pragma omp for schedule(static)
+      for (std::size_t blk = 0; blk < n_blocks; ++blk) {
+        const std::size_t c0 = blk * block, m = std::min(block, n - c0);
+        const auto mi = static_cast<Eigen::Index>(m);
+        const auto at = [&](std::vector<T>& v) { return Eigen::Map<rows>(v.data() + c0 * d, mi, di); };
+        Eigen::Map<rows> a = at(lt_grad_), b = at(lt_proposal_grad_), y = at(store_.proposal);
+        a.noalias() = at(store_.grad) * l;  // row c is (Lᵀ ∇log π(x_c))ᵀ
+        for (std::size_t step = 0; step < request.steps; ++step) {
+          for (std::size_t i = 0; i < m; ++i) {
+            const auto s = store_.slot(c0 + i);
+            for (std::size_t k = 0; k < d; ++k) s.scratch[k] = half_eps2 * a(static_cast<Eigen::Index>(i), k);
+            stream.attach(store_.streams[c0 + i], (d + 3) / 4);
+            forward_logq[i] = T(-0.5) * add_langevin_noise(s.scratch, d, eps, stream);
+            store_.streams[c0 + i] = stream.detach();
+          }
+          y.noalias() = at(store_.scratch) * l.transpose();  // row c is (L w_c)ᵀ
+          y += at(store_.x);
+          for (std::size_t i = 0; i < m; ++i) proposal_logp[i] = evaluate_proposal(ref_, store_.slot(c0 + i));
+          b.noalias() = at(store_.proposal_grad) * l;
+          for (std::size_t i = 0; i < m; ++i) {
+            const std::size_t c = c0 + i;
+            const auto s = store_.slot(c);
+            T reverse_sq = 0;
+            for (std::size_t k = 0; k < d; ++k) {
+              const T r = (s.scratch[k] + half_eps2 * b(static_cast<Eigen::Index>(i), k)) * inv_eps;
+              reverse_sq += r * r;
+            }
+            const step_info<T> info = langevin_decide(s, d, reverse_sq, forward_logq[i], proposal_logp[i],
+                                                      request.kind, store_.streams[c]);
+            if (info.accepted) a.row(static_cast<Eigen::Index>(i)) = b.row(static_cast<Eigen::Index>(i));
+            result.accept_prob[c] += info.accept_prob;
+            result.accepted[c] += info.accepted;
+            result.divergent[c] += info.divergent;
+            if (request.draws && (step + 1) % request.thin == 0) store_.record(request, c, (step + 1) / request.thin - 1);
+          }
+        }
+      }
+    }
+    return result;
+  }
+
+  std::vector<T> lt_grad_, lt_proposal_grad_;  // Lᵀ ∇log π at the positions and the proposals
   std::vector<T> params_;
   Ref ref_;
   chain_range range_;

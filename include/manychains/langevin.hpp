@@ -91,6 +91,31 @@ struct stream_normals {
   }
 };
 
+/// Adds ε z to the whitened increment w, z ~ N(0, I) from `normals`, four per block; returns |z|².
+template <class T, class W, class Normals>
+MC_HD_INLINE T add_noise_from(W w, std::size_t dim, T step_size, Normals&& normals) {
+  T sum_z2 = 0;
+  for (std::size_t k0 = 0; k0 < dim; k0 += 4) {  // four normals per stream block
+    T z[4];
+    normals(z, k0);
+    const std::size_t used = dim - k0 < 4 ? dim - k0 : 4;
+    T block_z2 = 0;  // short sums, independent across blocks, keep the adds in flight together
+    for (std::size_t i = 0; i < used; ++i) {
+      block_z2 += z[i] * z[i];
+      w[k0 + i] += step_size * z[i];
+    }
+    sum_z2 += block_z2;
+  }
+  return sum_z2;
+}
+
+/// add_noise_from with the normals drawn from the chain's stream (the CPU's batched dense step
+/// draws them apart from the rest of the proposal).
+template <class T, class W, class Stream>
+MC_HD_INLINE T add_langevin_noise(W w, std::size_t dim, T step_size, Stream& rng) {
+  return add_noise_from(w, dim, step_size, stream_normals<Stream>{rng});
+}
+
 /// Draws the proposal y = x + L w, w = (ε²/2) Lᵀ ∇log π(x) + ε z, into slot.proposal and keeps w
 /// in slot.scratch for the reverse move; returns the forward log proposal density −|z|²/2 (up to
 /// a constant shared with the reverse move). The normals z come from `normals` (stream_normals,
@@ -104,18 +129,7 @@ MC_HD_INLINE T langevin_propose_from(const chain_slot<T, View>& slot, std::size_
   } else {
     for (std::size_t k = 0; k < dim; ++k) slot.scratch[k] = half_eps2 * dense_transpose_times(pre.chol, slot.grad, dim, k);
   }
-  T sum_z2 = 0;
-  for (std::size_t k0 = 0; k0 < dim; k0 += 4) {  // four normals per stream block
-    T z[4];
-    normals(z, k0);
-    const std::size_t used = dim - k0 < 4 ? dim - k0 : 4;
-    T block_z2 = 0;  // short sums, independent across blocks, keep the adds in flight together
-    for (std::size_t i = 0; i < used; ++i) {
-      block_z2 += z[i] * z[i];
-      slot.scratch[k0 + i] += step_size * z[i];
-    }
-    sum_z2 += block_z2;
-  }
+  const T sum_z2 = add_noise_from(slot.scratch, dim, step_size, normals);
   add_factor_times(pre, slot.x, slot.scratch, slot.proposal, dim);
   return T(-0.5) * sum_z2;
 }
@@ -170,18 +184,35 @@ MC_HD_INLINE step_info<T> metropolis_update(const chain_slot<T, View>& slot, std
   return info;
 }
 
+/// The accept test given the reverse move's |z'|² (however it was computed: the CPU's dense path
+/// gets Lᵀ ∇log π(y) for all chains from one matrix product) and the uniform u ∈ (0, 1) from
+/// outside (two coupled chains share one; ULA ignores it).
+template <class T, template <class> class View>
+MC_HD_INLINE step_info<T> langevin_decide_with(const chain_slot<T, View>& slot, std::size_t dim, T reverse_sq,
+                                               T forward_logq, T proposal_logp, sampler_kind kind, T u) {
+  using std::isfinite;
+  if (!(isfinite(proposal_logp) && isfinite(reverse_sq))) return step_info<T>{T(0), false, true};
+  const T log_ratio = proposal_logp - *slot.logp + T(-0.5) * reverse_sq - forward_logq;
+  return metropolis_update(slot, dim, log_ratio, proposal_logp, kind == sampler_kind::ula, u);
+}
+
+/// langevin_decide_with, its uniform read from the chain's stream.
+template <class T, template <class> class View, class Stream>
+MC_HD_INLINE step_info<T> langevin_decide(const chain_slot<T, View>& slot, std::size_t dim, T reverse_sq,
+                                          T forward_logq, T proposal_logp, sampler_kind kind, Stream& rng) {
+  // MALA always reads its uniform, so the stream position never depends on the outcome.
+  const T u = kind == sampler_kind::mala ? uniform_open01<T>(rng.next4().x) : T(0);
+  return langevin_decide_with(slot, dim, reverse_sq, forward_logq, proposal_logp, kind, u);
+}
+
 /// Accepts or rejects the proposal whose log-density `proposal_logp` and gradient
-/// (slot.proposal_grad) have been evaluated, with the uniform u ∈ (0, 1) given from outside (two
-/// coupled chains share one; ULA ignores it).
+/// (slot.proposal_grad) have been evaluated, with the uniform u given from outside.
 template <class T, template <class> class View>
 MC_HD_INLINE step_info<T> langevin_accept_with(const chain_slot<T, View>& slot, std::size_t dim,
                                                const preconditioner<T>& pre, T step_size, T forward_logq,
                                                T proposal_logp, sampler_kind kind, T u) {
-  using std::isfinite;
-  const T reverse_sq = reverse_norm2(slot, dim, pre, step_size);
-  if (!(isfinite(proposal_logp) && isfinite(reverse_sq))) return step_info<T>{T(0), false, true};
-  const T log_ratio = proposal_logp - *slot.logp + T(-0.5) * reverse_sq - forward_logq;
-  return metropolis_update(slot, dim, log_ratio, proposal_logp, kind == sampler_kind::ula, u);
+  return langevin_decide_with(slot, dim, reverse_norm2(slot, dim, pre, step_size), forward_logq, proposal_logp,
+                              kind, u);
 }
 
 /// langevin_accept_with, its uniform read from the chain's stream.
@@ -189,9 +220,8 @@ template <class T, template <class> class View, class Stream>
 MC_HD_INLINE step_info<T> langevin_accept(const chain_slot<T, View>& slot, std::size_t dim,
                                           const preconditioner<T>& pre, T step_size, T forward_logq,
                                           T proposal_logp, sampler_kind kind, Stream& rng) {
-  // MALA always reads its uniform, so the stream position never depends on the outcome.
-  const T u = kind == sampler_kind::mala ? uniform_open01<T>(rng.next4().x) : T(0);
-  return langevin_accept_with(slot, dim, pre, step_size, forward_logq, proposal_logp, kind, u);
+  return langevin_decide(slot, dim, reverse_norm2(slot, dim, pre, step_size), forward_logq, proposal_logp, kind,
+                         rng);
 }
 
 /// Evaluates a pointwise target at the proposal, writing its gradient into slot.proposal_grad.

@@ -14,20 +14,32 @@
 namespace manychains {
 
 /// The preconditioner warm-up estimates from the chains: diagonal (the cross-chain sd), dense (a
-/// Cholesky factor of the cross-chain covariance, O(d²) a step), or automatic: dense when the
-/// dimension is at most 100 and there are at least twice as many chains as dimensions.
+/// Cholesky factor of the cross-chain covariance shrunk toward its diagonal, O(d²) a step), or
+/// automatic: diagonal, switched to dense at a window's end when the dense estimate of the
+/// previous window whitens the chains' covariance at least `dense_gain` (metric.hpp) times better
+/// than the diagonal one; considered only with at least twice as many chains as dimensions and
+/// at most `max_auto_dense_dim` dimensions.
 enum class metric_kind { automatic, diagonal, dense };
+inline constexpr std::size_t max_auto_dense_dim = 1000;
 
 struct sample_settings {
   sampler_kind sampler = sampler_kind::mala;
   std::size_t chains = 1024;
   std::size_t warmup = 1000;
-  std::size_t draws = 1000;  ///< sampling iterations; draws kept = draws / thin
+  std::size_t draws = 1000;  ///< sampling iterations; draws kept = draws / thin (the first block with until_ess)
   std::size_t thin = 1;
   std::optional<double> step_size;  ///< fixed step size; adapted during warm-up when empty
   double target_accept = 0.574;     ///< MALA's optimal acceptance (Roberts & Rosenthal 1998)
   bool adapt_preconditioner = true; ///< re-estimate the preconditioner from the chains' spread
   metric_kind metric = metric_kind::automatic;
+  /// ULA's step after warm-up (which runs MALA on the same chains, since ULA has no acceptance to
+  /// adapt on): the MALA step, capped so that on a Gaussian whose covariance the adapted metric
+  /// matches, ULA's stationary variance 1/(1 − ε²/4) exceeds the truth by at most this fraction.
+  double ula_variance_bias = 0.05;
+  /// Keep sampling in blocks until every parameter's bulk and tail ESS reach this and R-hat is at
+  /// most 1.01, or `max_draws` sampling iterations are done; empty: exactly `draws` iterations.
+  std::optional<double> until_ess;
+  std::size_t max_draws = 0;  ///< with until_ess: the cap (room for max_draws / thin draws)
   /// Called with (step, positions chain-major as double) before warm-up and about every
   /// `observe_every` steps after it (0: never); used for the TV convergence curve.
   std::size_t observe_every = 0;
@@ -61,7 +73,15 @@ struct sample_result {
   std::vector<T> draws;         ///< (chains, kept_draws, dim), C order; empty with external storage
   T* external_draws = nullptr;  ///< the caller's storage, when the run was given one
   const T* draws_data() const { return external_draws ? external_draws : draws.data(); }
-  double step_size = 0;
+  double step_size = 0;          ///< the sampling step
+  double warmup_step_size = 0;   ///< the step warm-up adapted (MALA's; differs for ULA)
+  /// ULA only: 1/(1 − ε²/4), the stationary variance over the true one on a Gaussian whose
+  /// covariance the metric matches (the AR(1) x' = (1 − ε²/2) x + ε z); +inf when ε ≥ 2.
+  std::optional<double> ula_variance_inflation;
+  bool step_collapsed = false;   ///< the adapted step fell below 1e-4 of its starting value
+  std::string metric = "diag";   ///< "diag" or "dense": the preconditioner sampling used
+  std::string metric_reason;     ///< why (for --metric auto: the condition numbers compared)
+  std::string stop_reason;       ///< with until_ess: why sampling stopped
   std::vector<double> scale;    ///< the adapted preconditioner's per-dimension scale (sd)
   std::vector<double> chol;     ///< the dense preconditioner's Cholesky factor (d×d), if dense
   double warmup_accept_rate = 0, accept_rate = 0;  ///< mean acceptance probability
