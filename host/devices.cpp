@@ -10,7 +10,7 @@ std::unique_ptr<chain_engine<T>> make_engine(device_choice choice, const any_tar
   if (choice == device_choice::cpu) return make_cpu_engine<T>(target, chains, seed);
   std::string reason;
   if (cuda_usable(&reason)) return make_cuda_engine<T>(target, chains, seed);
-  if (choice == device_choice::cuda) throw device_error("--device cuda: " + reason);
+  if (choice == device_choice::cuda) throw device_unavailable("--device cuda: " + reason);
   return make_cpu_engine<T>(target, chains, seed);
 }
 

@@ -4,7 +4,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include <fmt/format.h>
+
+#include "manychains/checked.hpp"
 #include "manychains/error.hpp"
+#include "manychains/resources.hpp"
 #include "manychains/io/csv.hpp"
 #include "manychains/io/npy.hpp"
 #include "target_spec.hpp"
@@ -31,7 +35,13 @@ std::vector<double> per_dimension(const target_spec& spec, const std::string& ke
   return v[0].size() == 1 ? std::vector<double>(dim, v[0][0]) : v[0];
 }
 
+/// Bytes a target keeps per parameter (its name and a handful of per-dimension numbers).
+constexpr std::size_t target_bytes_per_parameter = 128;
+
 target_info basic_info(const target_spec& spec, std::size_t dim, double radius) {
+  // Refuse a dimension whose per-parameter tables alone cannot fit, before building them.
+  require_memory(fmt::format("target '{}' with {} parameters", spec.name(), dim),
+                 saturating_mul(dim, target_bytes_per_parameter), "use a smaller dim");
   target_info info;
   info.spec = spec.text();
   info.dim = dim;

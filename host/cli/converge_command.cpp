@@ -9,6 +9,7 @@
 #include <random>
 
 #include "cli/commands.hpp"
+#include "cli/validate.hpp"
 #include "manychains/coupling/coupling_run.hpp"
 #include "manychains/coupling/tv_bound.hpp"
 #include "manychains/devices.hpp"
@@ -173,31 +174,35 @@ void register_converge(CLI::App& app) {
       ->check(CLI::IsMember({"mala", "rwm"}))
       ->capture_default_str();
   cmd->add_option("--lag", o->settings.lag, "Lag L between the two chains of a pair; a larger L gives a tighter bound")
-      ->check(CLI::PositiveNumber)
+      ->check(whole_number(1))
       ->capture_default_str();
   cmd->add_option("--pairs", o->settings.pairs, "Number of independent coupled pairs")
-      ->check(CLI::Range(std::size_t(1), std::size_t(1) << 31))
+      ->check(whole_number(1, std::uint64_t(1) << 31))
       ->capture_default_str();
   cmd->add_option("--max-steps", o->settings.max_steps,
                   "Steps of the leading chain after which a pair that has not met is given up (and reported)")
-      ->check(CLI::PositiveNumber)
+      ->check(whole_number(1))
       ->capture_default_str();
   cmd->add_option("--step-size", o->step_size,
                   "Step size (default: from --from-run, else 2.38/sqrt(d) for rwm and d^(-1/4) for mala, with the "
-                  "preconditioner 0.5 x the target's start radius, i.e. the target's own idea of its scale)");
+                  "preconditioner 0.5 x the target's start radius, i.e. the target's own idea of its scale)")
+      ->check(positive_number());
   cmd->add_option("--threshold", o->threshold, "Report the first t where the bound falls below this")
-      ->check(CLI::Range(0.0, 1.0))
+      ->check(finite_number(0.0, 1.0))
       ->capture_default_str();
   cmd->add_option("--from-run", o->from_run,
                   "A `manychains sample` run.json: reuse its step_size and inverse_metric_sqrt (and its target when "
                   "--target is not given)");
   cmd->add_option("--init-center", o->init_center,
                   "Centre of the start box, one value or one per dimension (default: the target's)")
-      ->delimiter(',');
+      ->delimiter(',')
+      ->check(finite_number(-std::numeric_limits<double>::max(), std::numeric_limits<double>::max()));
   cmd->add_option("--init-radius", o->init_radius,
                   "Half-width of the start box, one value or one per dimension (default: the target's)")
-      ->delimiter(',');
-  cmd->add_option("--seed", o->seed, "Random seed (default: drawn at random and recorded in the JSON)");
+      ->delimiter(',')
+      ->check(non_negative_number());
+  cmd->add_option("--seed", o->seed, "Random seed, 0 to 2^64-1 (default: drawn at random and recorded in the JSON)")
+      ->check(seed_number());
   add_device_option(cmd, o->device);
   add_precision_option(cmd, o->precision);
   cmd->add_option("--out", o->out, "Write the curve, meeting times and settings to this JSON file");
@@ -214,7 +219,7 @@ void register_converge(CLI::App& app) {
     }
     opt.settings.init_center = opt.init_center;
     opt.settings.init_radius = opt.init_radius;
-    opt.settings.seed = opt.seed ? *opt.seed : std::random_device{}();
+    opt.settings.seed = opt.seed ? *opt.seed : random_seed();
     const any_target target = make_target(opt.target);
     if (opt.precision == "float")
       run_converge<float>(opt, target);

@@ -77,7 +77,7 @@ coupling_result run_coupling(device_choice choice, const any_target& target, con
   if (choice == device_choice::cpu) return run_coupling_cpu<T>(target, s);
   std::string reason;
   if (cuda_usable(&reason)) return run_coupling_cuda<T>(target, s);
-  if (choice == device_choice::cuda) throw device_error("--device cuda: " + reason);
+  if (choice == device_choice::cuda) throw device_unavailable("--device cuda: " + reason);
   return run_coupling_cpu<T>(target, s);
 }
 

@@ -9,7 +9,7 @@ template <class T>
 coupling_result run_coupling_cuda(const any_target&, const coupling_settings&) {
   std::string reason;
   cuda_usable(&reason);
-  throw device_error("--device cuda: " + reason);
+  throw device_unavailable("--device cuda: " + reason);
 }
 
 template coupling_result run_coupling_cuda<float>(const any_target&, const coupling_settings&);

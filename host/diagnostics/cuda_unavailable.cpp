@@ -10,7 +10,7 @@ std::vector<parameter_diagnostics> diagnose_draws_cuda(const double*, std::size_
                                                        const std::vector<std::string>&, const diagnose_options&) {
   std::string reason;
   cuda_usable(&reason);
-  throw device_error("--device cuda: " + reason);
+  throw device_unavailable("--device cuda: " + reason);
 }
 
 std::vector<parameter_diagnostics> diagnose_draws_cuda_from_host(const double*, std::size_t, std::size_t,
@@ -18,7 +18,7 @@ std::vector<parameter_diagnostics> diagnose_draws_cuda_from_host(const double*, 
                                                                  const diagnose_options&) {
   std::string reason;
   cuda_usable(&reason);
-  throw device_error("--device cuda: " + reason);
+  throw device_unavailable("--device cuda: " + reason);
 }
 
 }  // namespace manychains

@@ -10,7 +10,7 @@ template <class T>
 std::unique_ptr<em_backend<T>> make_em_cuda_backend(const double*, std::size_t, int, int, covariance_type) {
   std::string reason;
   cuda_usable(&reason);
-  throw device_error("--device cuda: " + reason);
+  throw device_unavailable("--device cuda: " + reason);
 }
 
 template std::unique_ptr<em_backend<float>> make_em_cuda_backend<float>(const double*, std::size_t, int, int,

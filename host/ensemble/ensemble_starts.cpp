@@ -26,7 +26,7 @@ bool use_cuda(device_choice choice) {
   if (choice == device_choice::cpu) return false;
   std::string reason;
   if (cuda_usable(&reason)) return true;
-  if (choice == device_choice::cuda) throw device_error("--device cuda: " + reason);
+  if (choice == device_choice::cuda) throw device_unavailable("--device cuda: " + reason);
   return false;
 }
 }  // namespace

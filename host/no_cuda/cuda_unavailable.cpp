@@ -8,7 +8,7 @@ namespace {
 [[noreturn]] void refuse(const std::string& what) {
   std::string reason;
   cuda_usable(&reason);
-  throw device_error(what + ": " + reason);
+  throw device_unavailable(what + ": " + reason);
 }
 
 }  // namespace

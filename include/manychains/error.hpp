@@ -25,10 +25,23 @@ class device_error : public error {
   using error::error;
 };
 
-/// The requested sizes do not fit in memory.
-class memory_error : public error {
+/// `--device cuda` asked of a build or machine without a usable CUDA device: a usage error,
+/// unlike a device that fails during a run.
+class device_unavailable : public device_error {
+ public:
+  using device_error::device_error;
+};
+
+/// The machine lacks what a run needs: memory, disk space.
+class resource_error : public error {
  public:
   using error::error;
+};
+
+/// The requested sizes do not fit in memory.
+class memory_error : public resource_error {
+ public:
+  using resource_error::resource_error;
 };
 
 }  // namespace manychains
