@@ -134,10 +134,19 @@ int main(int argc, char** argv) {
   manychains::cli::register_em_predict(app);
   manychains::cli::register_converge(app);
   manychains::cli::register_ensemble(app);
+  const std::string subcommands = "sample, diagnose, em, em-predict, converge or ensemble";
   if (argc <= 1) {
     std::cerr << app.help();
-    return report("give a subcommand: sample, diagnose, em, em-predict, converge or ensemble", exit_bad_input);
+    return report("give a subcommand: " + subcommands, exit_bad_input);
   }
+  const auto known = [&](const std::string& name) {
+    for (const CLI::App* sub : app.get_subcommands({}))
+      if (sub->get_name() == name) return true;
+    return false;
+  };
+  if (argv[1][0] != '-' && !known(argv[1]))
+    return report("unknown subcommand '" + one_line(argv[1]).substr(0, 40) + "'; give one of " + subcommands,
+                  exit_bad_input);
   int status = exit_ok;
   try {
     app.parse(argc, argv);
