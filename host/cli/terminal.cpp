@@ -42,8 +42,7 @@ extern "C" void on_stopping_signal(int signal) {
     on_ending_signal(signal);
   }
   interrupt_flag().store(true);
-  say("\nmanychains: interrupted; stopping now and saving the completed draws (interrupt again to quit without "
-      "saving)\n");
+  say("\nmanychains: interrupted; stopping now and saving what is done (interrupt again to quit without saving)\n");
 }
 
 void handle(int signal, void (*handler)(int)) {
