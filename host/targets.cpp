@@ -300,7 +300,9 @@ any_target make_target(const std::string& spec_text) {
   if (name == "rosenbrock") return make_rosenbrock(spec);
   if (name == "oring") return make_oring(spec);
   if (name == "logistic") return make_logistic(spec);
-  throw input_error("unknown target '" + name + "'; valid targets:\n" + target_help());
+  throw input_error("unknown target '" + name.substr(0, 40) +
+                    "'; valid targets: gaussian, mixture, funnel, rosenbrock, oring, logistic (their keys: "
+                    "manychains sample --help)");
 }
 
 const target_info& info_of(const any_target& target) {

@@ -141,6 +141,10 @@ INSTANTIATE_TEST_SUITE_P(
         table_case{"dim_2p64_minus_1", sample + "--target gaussian:dim=18446744073709551615", 2, "is too large"},
         table_case{"dim_1e9", sample + "--target gaussian:dim=1000000000", 3, "of memory, more than the"},
         table_case{"dim_1e9_ensemble", "ensemble --method svgd --device cpu --quiet --out OUT --target gaussian:dim=100000000000", 3, "of memory, more than the"},
+        table_case{"dim_1e8_converge", "converge --device cpu --quiet --target gaussian:dim=100000000", 3, "of memory, more than the"},
+        table_case{"pairs_2p31_converge", "converge --device cpu --quiet --pairs 2147483648 --target gaussian:dim=100", 3, "coupled pairs x 100 parameters need"},
+        table_case{"draws_1e18", "sample --device cpu --quiet --out OUT --draws 1000000000000000000", 3, "need more than 16 EiB in"},
+        table_case{"option_given_twice", sample + "--draws 6", 2, "--draws: At Most 1 required but received 2"},
         table_case{"duplicated_key", sample + "--target gaussian:dim=3,dim=4", 2, "key 'dim' is given twice"},
         // Negative counts are refused, not wrapped (they ran forever before).
         table_case{"warmup_negative", sample + "--warmup -1", 2, "--warmup: must be a whole number >= 0, not '-1'"},

@@ -15,6 +15,8 @@
 #include "manychains/devices.hpp"
 #include "manychains/error.hpp"
 #include "manychains/io/atomic_file.hpp"
+#include "manychains/checked.hpp"
+#include "manychains/resources.hpp"
 
 namespace manychains::cli {
 namespace {
@@ -92,6 +94,12 @@ template <class T>
 void run_converge(const converge_options& o, const any_target& target) {
   const coupling_settings s = resolve_coupling_settings(o.settings, target);
   const target_info& info = info_of(target);
+  // Two chains per pair (position, gradient, proposal and scratch: about 8 values each) and a
+  // meeting time per pair, in memory and in the JSON.
+  require_memory(fmt::format("{} coupled pairs x {} parameters", s.pairs, info.dim),
+                 saturating_add(saturating_mul(s.pairs, saturating_add(saturating_mul(info.dim, 8 * sizeof(T)), 128)),
+                                saturating_mul(info.dim, memory_bytes_per_parameter)),
+                 "use fewer --pairs");
   const coupling_result r = run_coupling<T>(parse_device(o.device), target, s);
   const tv_bound_curve c = tv_bound_from_meeting_times(r.meeting_time, r.met, s.lag, s.max_steps);
   const auto t_below = first_t_below(c, o.threshold);
@@ -220,6 +228,7 @@ void register_converge(CLI::App& app) {
     opt.settings.init_center = opt.init_center;
     opt.settings.init_radius = opt.init_radius;
     opt.settings.seed = opt.seed ? *opt.seed : random_seed();
+    check_declared_dimension(opt.target);
     const any_target target = make_target(opt.target);
     if (opt.precision == "float")
       run_converge<float>(opt, target);

@@ -52,7 +52,8 @@ device_choice parse_device(const std::string& s) {
 /// `values` (a saturating product of counts) of `bytes_per_value` each, plus the per-parameter
 /// names and summaries (about 1.5 KB each, as in `sample`), must fit in memory.
 void check_memory(std::size_t values, std::size_t dim, std::size_t bytes_per_value, const std::string& what) {
-  require_memory(what, saturating_add(saturating_mul(values, bytes_per_value), saturating_mul(dim, 1536)),
+  require_memory(what,
+                 saturating_add(saturating_mul(values, bytes_per_value), saturating_mul(dim, memory_bytes_per_parameter)),
                  "use fewer walkers, ensembles or iterations");
 }
 
@@ -275,6 +276,7 @@ void register_ensemble(CLI::App& app) {
   cmd->callback([o] {
     const ensemble_options& opt = *o;
     const std::uint64_t seed = opt.seed ? *opt.seed : random_seed();
+    check_declared_dimension(opt.target);
     const any_target target = make_target(opt.target);
     if (std::holds_alternative<logistic_target>(target)) throw input_error(ensemble_unsupported_target_message());
     const bool single = opt.precision == "float";

@@ -8,6 +8,8 @@
 #include <random>
 
 #include "manychains/checked.hpp"
+#include "manychains/resources.hpp"
+#include "target_spec.hpp"
 
 namespace manychains::cli {
 namespace {
@@ -77,6 +79,13 @@ std::optional<double> positive_finite(const std::string& text) {
   const auto v = parse_double(text);
   if (!v || !std::isfinite(*v) || !(*v > 0)) return std::nullopt;
   return v;
+}
+
+void check_declared_dimension(const std::string& target_spec_text) {
+  const std::size_t dim = target_spec(target_spec_text).count_or("dim", 0);
+  if (dim > 0)
+    require_memory(fmt::format("{} parameters (their names, settings and summaries)", dim),
+                   saturating_mul(dim, memory_bytes_per_parameter), "use a smaller dim");
 }
 
 std::uint64_t random_seed() { return std::random_device{}(); }
