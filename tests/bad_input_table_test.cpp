@@ -102,6 +102,7 @@ TEST_P(BadInputTable, DocumentedExitCodeOneLineNothingLeftBehind) {
   write_text(dir, "model_asymmetric.json",
              R"({"covariance_type": "full", "n_components": 2, "n_features": 2, "weights": [0.5, 0.5],
                  "means": [[-3, -3], [3, 3]], "covariances": [[[1, 0.5], [0.1, 1]], [[1, 0], [0, 1]]]})");
+  write_text(dir, "run_wrong_type.json", R"({"step_size": 0.1, "inverse_metric_sqrt": ["a"], "settings": {"target": "oring"}})");
   const std::string out = dir + "/out";
   std::string args = GetParam().args;
   for (std::size_t at; (at = args.find("DIR")) != std::string::npos;) args.replace(at, 3, dir);
@@ -113,6 +114,7 @@ TEST_P(BadInputTable, DocumentedExitCodeOneLineNothingLeftBehind) {
   EXPECT_EQ(r.output.rfind("error: ", 0), 0u) << r.output;
   EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << "one line: " << r.output;
   EXPECT_LT(r.output.size(), 400u) << "numbers printed readably: " << r.output;
+  EXPECT_EQ(r.output.find("[json.exception"), std::string::npos) << "raw exception text: " << r.output;
   EXPECT_FALSE(fs::exists(out)) << args << ": created " << out;
   EXPECT_TRUE(temporaries(dir).empty()) << args << ": left " << temporaries(dir).front();
 }
@@ -171,6 +173,10 @@ INSTANTIATE_TEST_SUITE_P(
                    "the covariance of component 0 is not symmetric"},
         table_case{"em_predict_weights_1_1", "em-predict DIR/model_weights_1_1.json DIR/data.csv --out OUT", 2, "the weights sum to 1.1"},
         table_case{"em_predict_asymmetric", "em-predict DIR/model_asymmetric.json DIR/data.csv --out OUT", 2, "is not symmetric"},
+        // JSON files given as input: their errors without the library's internal tags.
+        table_case{"converge_run_json_wrong_type", "converge --device cpu --quiet --from-run DIR/run_wrong_type.json", 2,
+                   "is not a sample run.json (type must be number, but is string)"},
+        table_case{"em_predict_not_json", "em-predict DIR/data.csv DIR/data.csv", 2, "not valid JSON (parse error"},
         // CLI11's own parse errors use the same table (104-114 before).
         table_case{"unknown_option", sample + "--bogus", 2, "--bogus"},
         table_case{"missing_value", "sample --seed", 2, "--seed"},

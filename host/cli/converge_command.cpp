@@ -44,7 +44,7 @@ void read_run_json(converge_options& o) {
   try {
     in >> run;
   } catch (const std::exception& e) {
-    throw input_error("--from-run: " + o.from_run + " is not valid JSON: " + e.what());
+    throw input_error("--from-run: " + o.from_run + " is not valid JSON: " + plain_reason(e));
   }
   if (!run.contains("step_size") || !run["step_size"].is_number() || !run.contains("inverse_metric_sqrt") ||
       !run["inverse_metric_sqrt"].is_array())
@@ -218,7 +218,18 @@ void register_converge(CLI::App& app) {
   cmd->callback([o] {
     converge_options& opt = *o;
     opt.settings.sampler = opt.sampler == "rwm" ? coupled_sampler::rwm : coupled_sampler::mala;
-    if (!opt.from_run.empty()) read_run_json(opt);
+    try {
+      if (!opt.from_run.empty()) read_run_json(opt);
+    } catch (const nlohmann::json::exception& e) {  // a value of the wrong type
+      throw input_error("--from-run: " + opt.from_run + " is not a sample run.json (" + plain_reason(e) + ")");
+    }
+    if (!opt.from_run.empty()) {
+      bool usable = opt.step_size || (opt.settings.step_size > 0 && std::isfinite(opt.settings.step_size));
+      for (double s : opt.settings.scale) usable = usable && s > 0 && std::isfinite(s);
+      if (!usable)
+        throw input_error("--from-run: " + opt.from_run +
+                          ": its step_size and inverse_metric_sqrt must be positive finite numbers");
+    }
     if (opt.target.empty()) opt.target = "oring";
     if (opt.step_size) {
       if (!(*opt.step_size > 0) || !std::isfinite(*opt.step_size))

@@ -171,7 +171,7 @@ void run_predict(const predict_options& o) {
   try {
     in >> j;
   } catch (const nlohmann::json::exception& e) {
-    throw input_error(o.model + ": not valid JSON (" + e.what() + ")");
+    throw input_error(o.model + ": not valid JSON (" + plain_reason(e) + ")");
   }
   const gaussian_mixture gm = gaussian_mixture::from_json(j);
   const numeric_table table = read_table(o.data);

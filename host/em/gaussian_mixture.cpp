@@ -378,7 +378,7 @@ gaussian_mixture gaussian_mixture::from_json(const nlohmann::json& j) {
     check_given_parameters(p.weights, p.means, p.covariances, p.type, K, d, "model");
     return gaussian_mixture(std::move(p));
   } catch (const nlohmann::json::exception& e) {
-    throw input_error(std::string("model: not a manychains gmm.json (") + e.what() + ")");
+    throw input_error("model: not a manychains gmm.json (" + plain_reason(e) + ")");
   }
 }
 

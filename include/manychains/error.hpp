@@ -46,6 +46,21 @@ class memory_error : public resource_error {
 
 }  // namespace manychains
 
+namespace manychains {
+
+/// A library's exception text without its internal tag: nlohmann's "[json.exception.parse_error.101]
+/// parse error at line 1, column 1: ..." becomes "parse error at line 1, column 1: ...".
+inline std::string plain_reason(const std::exception& e) {
+  std::string s = e.what();
+  if (!s.empty() && s[0] == '[') {
+    const auto close = s.find("] ");
+    if (close != std::string::npos) s.erase(0, close + 2);
+  }
+  return s;
+}
+
+}  // namespace manychains
+
 /// Checks a precondition in host code; throws input_error with the given message when false.
 #define MC_EXPECTS(cond, msg)                                  \
   do {                                                         \
