@@ -80,7 +80,7 @@ struct cuda_pairs_runner {
 template <class T>
 coupling_result run_coupling_cuda(const any_target& target, const coupling_settings& settings) {
   std::string reason;
-  if (!cuda_usable(&reason)) throw device_error("--device cuda: " + reason);
+  if (!cuda_usable(&reason)) throw device_unavailable("--device cuda: " + reason);
   const coupling_settings s = resolve_coupling_settings(settings, target);
   const auto start = std::chrono::steady_clock::now();
   std::vector<pair_outcome> outcomes(s.pairs);

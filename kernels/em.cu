@@ -163,7 +163,7 @@ template <class T>
 std::unique_ptr<em_backend<T>> make_em_cuda_backend(const double* data, std::size_t n, int d, int K,
                                                     covariance_type type) {
   std::string reason;
-  if (!cuda_usable(&reason)) throw device_error("--device cuda: " + reason);
+  if (!cuda_usable(&reason)) throw device_unavailable("--device cuda: " + reason);
   return std::make_unique<em_cuda_backend<T>>(data, n, d, K, type);
 }
 

@@ -1,13 +1,11 @@
 // `manychains ensemble`: interacting-particle samplers — the affine-invariant stretch move (many
 // independent ensembles at once) and Stein variational gradient descent. Writes particles.npy
 // (final particles), draws.npy (stretch: walker chains, shaped like `sample`'s) and run.json.
-#include <unistd.h>
 
 #include <fmt/format.h>
 
 #include <cmath>
 #include <iostream>
-#include <random>
 
 #include "cli/commands.hpp"
 #include "cli/terminal.hpp"

@@ -1,10 +1,7 @@
 // `manychains sample`: warm-up and sampling of many chains, a summary table, draws.npy, run.json.
-#include <unistd.h>
-
 #include <fmt/format.h>
 
 #include <iostream>
-#include <random>
 
 #include "cli/commands.hpp"
 #include "cli/terminal.hpp"
@@ -12,8 +9,8 @@
 #include "manychains/devices.hpp"
 #include "manychains/error.hpp"
 #include "manychains/io/atomic_file.hpp"
-#include "manychains/io/npy_mapped.hpp"
 #include "manychains/checked.hpp"
+#include "manychains/io/npy_mapped.hpp"
 #include "manychains/resources.hpp"
 #include "manychains/sampler.hpp"
 #include "manychains/summary.hpp"
@@ -73,7 +70,7 @@ void run_sample(const sample_options& o, const any_target& target) {
   ensure_directory(o.out);
   install_interrupt_handler();  // before the draws file exists, so that Ctrl-C never leaves it half made
   npy_mapped_file<T> draws_file(o.out + "/draws.npy", {o.settings.chains, o.settings.draws / o.settings.thin, info.dim},
-                                      &interrupt_flag());
+                                &interrupt_flag());
   tv_recorder tv(info, o.settings.warmup);
   sample_settings settings = o.settings;
   settings.observe_every = o.tv_every.value_or(std::max<std::size_t>(1, (settings.warmup + settings.draws) / 20));
