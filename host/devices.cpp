@@ -15,7 +15,7 @@ backend_kind select_device(device_choice choice) {
   if (choice == device_choice::cpu) return backend_kind::cpu;
   std::string reason;
   if (cuda_usable(&reason)) return backend_kind::cuda;
-  if (choice == device_choice::cuda) throw device_error("--device cuda: " + reason);
+  if (choice == device_choice::cuda) throw device_unavailable("--device cuda: " + reason);
   return backend_kind::cpu;
 }
 

@@ -310,23 +310,36 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
   request.draws_per_chain = capacity;
   request.thin = s.thin;
   request.stats = s.draw_stats ? out.stats.ref() : draw_stats_ref{};
+  // Observations (TV curve) fall after every `chunk_draws` draws, as they always did. Within a
+  // chunk the engine is called for `piece` draws at a time, grown while a call takes under 0.1 s
+  // and shrunk above 0.4 s, so that a stop request is seen within about a second however long
+  // a chunk is (the pieces continue the same random streams: the draws do not change).
   const std::size_t chunk_draws = std::max<std::size_t>(1, (s.observe_every ? s.observe_every : 100) / s.thin);
   // Without until_ess the one block is the whole run; with it, blocks grow by half the draws so
   // far (diagnosing costs about as much as the draws it reads, so checks stay a small share).
   std::size_t block_end = s.draws / s.thin;
+  std::size_t piece = 1;
   double accept_sum = 0;
   std::size_t done = 0;
   while (!(out.warmup_steps_done < s.warmup) && !stopped()) {
-    const std::size_t now = std::min(chunk_draws, block_end - done);
-    request.steps = now * s.thin;
-    request.first_draw = done;
-    const pooled p = pool(engine.run(request));
-    accept_sum += p.accept_prob;
-    out.divergences += p.divergent;
-    out.sampling_steps_done += request.steps;
-    done += now;
+    const std::size_t chunk_end = done + std::min(chunk_draws, block_end - done);
+    while (done < chunk_end && !stopped()) {
+      const std::size_t now = std::min(piece, chunk_end - done);
+      const auto piece_start = std::chrono::steady_clock::now();
+      request.steps = now * s.thin;
+      request.first_draw = done;
+      const pooled p = pool(engine.run(request));
+      accept_sum += p.accept_prob;
+      out.divergences += p.divergent;
+      out.sampling_steps_done += request.steps;
+      done += now;
+      if (progress) progress(s.warmup + out.sampling_steps_done, total_steps);
+      const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - piece_start).count();
+      if (took < 0.1 && piece < chunk_draws) piece *= 2;
+      else if (took > 0.4 && piece > 1) piece /= 2;
+    }
+    if (done < chunk_end) break;  // stopped
     observe(s.warmup + out.sampling_steps_done);
-    if (progress) progress(s.warmup + out.sampling_steps_done, total_steps);
     if (done < block_end) continue;
     if (!s.until_ess) break;
     const std::vector<T> so_far = compact_draws(draws, n, capacity, done, d);

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "manychains/checked.hpp"
 #include "manychains/error.hpp"
 
 namespace manychains {
@@ -25,7 +26,10 @@ target_spec::target_spec(const std::string& text) : text_(text) {
     const auto eq = item.find('=');
     if (eq == std::string::npos || eq == 0)
       throw input_error("target '" + text + "': expected key=value, found '" + item + "'");
-    values_[item.substr(0, eq)] = item.substr(eq + 1);
+    const std::string key = item.substr(0, eq);
+    if (values_.count(key))
+      throw input_error("target '" + text + "': key '" + key + "' is given twice; give each key once");
+    values_[key] = item.substr(eq + 1);
   }
 }
 
@@ -63,9 +67,23 @@ double target_spec::number_or(const std::string& key, double fallback) const {
 
 std::size_t target_spec::count_or(const std::string& key, std::size_t fallback) const {
   if (!has(key)) return fallback;
-  const double v = to_number(key, values_.at(key));
-  if (v < 1 || v != std::floor(v))
-    throw input_error("target '" + name_ + "': " + key + " must be a positive whole number");
+  const std::string& text = values_.at(key);
+  // Digits are read exactly (no detour through double, no wrap-around); "1e3" is still a count.
+  const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+  const std::string what = "target '" + name_ + "': " + key + "=" + text.substr(0, 40);
+  std::uint64_t v = 0;
+  if (digits) {
+    const auto parsed = parse_decimal_u64(text);
+    if (!parsed) throw input_error(what + " is too large (at most " + std::to_string(max_count) + ")");
+    v = *parsed;
+  } else {
+    const double d = to_number(key, text);
+    if (d < 1 || d != std::floor(d)) throw input_error(what + ": " + key + " must be a positive whole number");
+    if (d > double(max_count)) throw input_error(what + " is too large (at most " + std::to_string(max_count) + ")");
+    v = static_cast<std::uint64_t>(d);
+  }
+  if (v < 1) throw input_error(what + ": " + key + " must be a positive whole number");
+  if (v > max_count) throw input_error(what + " is too large (at most " + std::to_string(max_count) + ")");
   return static_cast<std::size_t>(v);
 }
 

@@ -4,7 +4,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include <fmt/format.h>
+
+#include "manychains/checked.hpp"
 #include "manychains/error.hpp"
+#include "manychains/resources.hpp"
 #include "manychains/io/csv.hpp"
 #include "manychains/io/npy.hpp"
 #include "target_spec.hpp"
@@ -31,7 +35,13 @@ std::vector<double> per_dimension(const target_spec& spec, const std::string& ke
   return v[0].size() == 1 ? std::vector<double>(dim, v[0][0]) : v[0];
 }
 
+/// Bytes a target keeps per parameter (its name and a handful of per-dimension numbers).
+constexpr std::size_t target_bytes_per_parameter = 128;
+
 target_info basic_info(const target_spec& spec, std::size_t dim, double radius) {
+  // Refuse a dimension whose per-parameter tables alone cannot fit, before building them.
+  require_memory(fmt::format("target '{}' with {} parameters", spec.name(), dim),
+                 saturating_mul(dim, target_bytes_per_parameter), "use a smaller dim");
   target_info info;
   info.spec = spec.text();
   info.dim = dim;
@@ -290,7 +300,9 @@ any_target make_target(const std::string& spec_text) {
   if (name == "rosenbrock") return make_rosenbrock(spec);
   if (name == "oring") return make_oring(spec);
   if (name == "logistic") return make_logistic(spec);
-  throw input_error("unknown target '" + name + "'; valid targets:\n" + target_help());
+  throw input_error("unknown target '" + name.substr(0, 40) +
+                    "'; valid targets: gaussian, mixture, funnel, rosenbrock, oring, logistic (their keys: "
+                    "manychains sample --help)");
 }
 
 std::string target_help() {

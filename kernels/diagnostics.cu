@@ -304,7 +304,7 @@ std::vector<parameter_diagnostics> diagnose_draws_cuda(const double* device_draw
                                                        const std::vector<std::string>& names,
                                                        const diagnose_options& options) {
   std::string reason;
-  if (!cuda_usable(&reason)) throw device_error("--device cuda: " + reason);
+  if (!cuda_usable(&reason)) throw device_unavailable("--device cuda: " + reason);
   MC_EXPECTS(chains >= 1 && n_draws >= 1 && dim >= 1, "no draws to diagnose");
   if (options.superchains > 0) {
     MC_EXPECTS(options.superchains >= 2, "--superchains must be at least 2");
@@ -328,7 +328,7 @@ std::vector<parameter_diagnostics> diagnose_draws_cuda_from_host(const double* h
                                                                  const std::vector<std::string>& names,
                                                                  const diagnose_options& options) {
   std::string reason;
-  if (!cuda_usable(&reason)) throw device_error("--device cuda: " + reason);
+  if (!cuda_usable(&reason)) throw device_unavailable("--device cuda: " + reason);
   device_buffer<double> d(chains * n_draws * dim);
   MC_CUDA_TRY(cudaMemcpy(d.data(), host_draws, d.size() * sizeof(double), cudaMemcpyHostToDevice));
   return diagnose_draws_cuda(d.data(), chains, n_draws, dim, names, options);

@@ -119,7 +119,7 @@ TEST(EmCli, PredictFromTheWrittenModel) {
 
 TEST(EmCli, DefaultInitialisationFitsAndConverges) {
   const std::string out = temp_dir("default");
-  const result r = run("em " + data_dir + "ref_data.csv --components 3 --precision float --n-init 2 --out " + out);
+  const result r = run("em " + data_dir + "ref_data.csv --components 3 --precision float --n-init 2 --seed 0 --out " + out);
   ASSERT_EQ(r.code, 0) << r.output;
   const auto j = read_json(out + "/gmm.json");
   EXPECT_EQ(j["converged"], true);
@@ -140,7 +140,7 @@ TEST(EmCli, BadInputIsOneClearError) {
       {"em " + ragged + " -k 1", "ragged.csv:4: expected 2 fields, found 1"},
       {"em " + nan + " -k 1", "nan.csv:2"},
       {"em " + small + " -k 3", "2 data points are fewer than the 3 components"},
-      {"em " + small + " -k 0", "--components must be at least 1"},
+      {"em " + small + " -k 0", "--components: must be a whole number from 1"},
       {"em " + data_dir + "ref_data.csv -k 2" + ref_init("full"), "--init-weights"},
       {"em " + data_dir + "ref_data.csv -k 3 --init-means " + data_dir + "ref_init_weights.npy",
        "shape (3,), expected (3, 3)"},

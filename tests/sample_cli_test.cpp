@@ -114,7 +114,7 @@ INSTANTIATE_TEST_SUITE_P(
                       bad_input{"text_in_csv", "--target logistic:data=DIR/text.csv", "text.csv:3: field 1 ('abc') is not a number"},
                       bad_input{"cuda_without_gpu", "--device cuda", "--device cuda:"},
                       bad_input{"too_large", "--chains 2000000000 --draws 1000000 --target gaussian:dim=100",
-                                "GiB for the chains' state, more than this machine's"}),
+                                "(the chains' state, per-draw statistics and per-parameter summaries) need"}),
     [](const ::testing::TestParamInfo<bad_input>& info) { return info.param.name; });
 
 TEST(SampleCli, CtrlCKeepsCompletedDrawsMarkedPartial) {

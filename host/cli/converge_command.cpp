@@ -6,15 +6,17 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <random>
 
 #include "cli/commands.hpp"
 #include "cli/run_report.hpp"
+#include "cli/validate.hpp"
 #include "manychains/coupling/coupling_run.hpp"
 #include "manychains/coupling/tv_bound.hpp"
 #include "manychains/devices.hpp"
 #include "manychains/error.hpp"
 #include "manychains/io/atomic_file.hpp"
+#include "manychains/checked.hpp"
+#include "manychains/resources.hpp"
 
 namespace manychains::cli {
 namespace {
@@ -43,7 +45,7 @@ void read_run_json(converge_options& o) {
   try {
     in >> run;
   } catch (const std::exception& e) {
-    throw input_error("--from-run: " + o.from_run + " is not valid JSON: " + e.what());
+    throw input_error("--from-run: " + o.from_run + " is not valid JSON: " + plain_reason(e));
   }
   if (!run.contains("step_size") || !run["step_size"].is_number() || !run.contains("inverse_metric_sqrt"))
     throw input_error("--from-run: " + o.from_run +
@@ -95,6 +97,12 @@ template <class T>
 void run_converge(const converge_options& o, const any_target& target) {
   const coupling_settings s = resolve_coupling_settings(o.settings, target);
   const target_info& info = info_of(target);
+  // Two chains per pair (position, gradient, proposal and scratch: about 8 values each) and a
+  // meeting time per pair, in memory and in the JSON.
+  require_memory(fmt::format("{} coupled pairs x {} parameters", s.pairs, info.dim),
+                 saturating_add(saturating_mul(s.pairs, saturating_add(saturating_mul(info.dim, 8 * sizeof(T)), 128)),
+                                saturating_mul(info.dim, memory_bytes_per_parameter)),
+                 "use fewer --pairs");
   const coupling_result r = run_coupling<T>(parse_device_choice(o.device), target, s);
   const tv_bound_curve c = tv_bound_from_meeting_times(r.meeting_time, r.met, s.lag, s.max_steps);
   const auto t_below = first_t_below(c, o.threshold);
@@ -179,31 +187,35 @@ void register_converge(CLI::App& app) {
       ->check(CLI::IsMember({"mala", "rwm"}))
       ->capture_default_str();
   cmd->add_option("--lag", o->settings.lag, "Lag L between the two chains of a pair; a larger L gives a tighter bound")
-      ->check(CLI::PositiveNumber)
+      ->check(whole_number(1))
       ->capture_default_str();
   cmd->add_option("--pairs", o->settings.pairs, "Number of independent coupled pairs")
-      ->check(CLI::Range(std::size_t(1), std::size_t(1) << 31))
+      ->check(whole_number(1, std::uint64_t(1) << 31))
       ->capture_default_str();
   cmd->add_option("--max-steps", o->settings.max_steps,
                   "Steps of the leading chain after which a pair that has not met is given up (and reported)")
-      ->check(CLI::PositiveNumber)
+      ->check(whole_number(1))
       ->capture_default_str();
   cmd->add_option("--step-size", o->step_size,
                   "Step size (default: from --from-run, else 2.38/sqrt(d) for rwm and d^(-1/4) for mala, with the "
-                  "preconditioner 0.5 x the target's start radius, i.e. the target's own idea of its scale)");
+                  "preconditioner 0.5 x the target's start radius, i.e. the target's own idea of its scale)")
+      ->check(positive_number());
   cmd->add_option("--threshold", o->threshold, "Report the first t where the bound falls below this")
-      ->check(CLI::Range(0.0, 1.0))
+      ->check(finite_number(0.0, 1.0))
       ->capture_default_str();
   cmd->add_option("--from-run", o->from_run,
                   "A `manychains sample` run.json: couple the kernel it sampled with, its step_size and preconditioner "
                   "(inverse_metric_sqrt, or the dense inverse_metric_factor), and its target when --target is not given");
   cmd->add_option("--init-center", o->init_center,
                   "Centre of the start box, one value or one per dimension (default: the target's)")
-      ->delimiter(',');
+      ->delimiter(',')
+      ->check(finite_number(-std::numeric_limits<double>::max(), std::numeric_limits<double>::max()));
   cmd->add_option("--init-radius", o->init_radius,
                   "Half-width of the start box, one value or one per dimension (default: the target's)")
-      ->delimiter(',');
-  cmd->add_option("--seed", o->seed, "Random seed (default: drawn at random and recorded in the JSON)");
+      ->delimiter(',')
+      ->check(non_negative_number());
+  cmd->add_option("--seed", o->seed, "Random seed, 0 to 2^64-1 (default: drawn at random and recorded in the JSON)")
+      ->check(seed_number());
   add_device_option(cmd, o->device);
   add_precision_option(cmd, o->precision);
   cmd->add_option("--out", o->out, "Write the curve, meeting times and settings to this JSON file");
@@ -211,7 +223,18 @@ void register_converge(CLI::App& app) {
   cmd->callback([o] {
     converge_options& opt = *o;
     opt.settings.sampler = opt.sampler == "rwm" ? coupled_sampler::rwm : coupled_sampler::mala;
-    if (!opt.from_run.empty()) read_run_json(opt);
+    try {
+      if (!opt.from_run.empty()) read_run_json(opt);
+    } catch (const nlohmann::json::exception& e) {  // a value of the wrong type
+      throw input_error("--from-run: " + opt.from_run + " is not a sample run.json (" + plain_reason(e) + ")");
+    }
+    if (!opt.from_run.empty()) {
+      bool usable = opt.step_size || (opt.settings.step_size > 0 && std::isfinite(opt.settings.step_size));
+      for (double s : opt.settings.scale) usable = usable && s > 0 && std::isfinite(s);
+      if (!usable)
+        throw input_error("--from-run: " + opt.from_run +
+                          ": its step_size and inverse_metric_sqrt must be positive finite numbers");
+    }
     if (opt.target.empty()) opt.target = "oring";
     if (opt.step_size) {
       if (!(*opt.step_size > 0) || !std::isfinite(*opt.step_size))
@@ -220,7 +243,8 @@ void register_converge(CLI::App& app) {
     }
     opt.settings.init_center = opt.init_center;
     opt.settings.init_radius = opt.init_radius;
-    opt.settings.seed = opt.seed ? *opt.seed : std::random_device{}();
+    opt.settings.seed = opt.seed ? *opt.seed : random_seed();
+    check_declared_dimension(opt.target);
     const any_target target = make_target(opt.target);
     if (opt.precision == "float")
       run_converge<float>(opt, target);

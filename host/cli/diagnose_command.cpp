@@ -10,6 +10,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/run_report.hpp"
+#include "cli/validate.hpp"
 #include "manychains/devices.hpp"
 #include "manychains/diagnostics.hpp"
 #include "manychains/error.hpp"
@@ -112,7 +113,7 @@ void register_diagnose(CLI::App& app) {
   cmd->add_option("file", o->file, "draws.npy shaped (chains, draws) or (chains, draws, dim)")->required();
   cmd->add_option("--superchains", o->superchains,
                   "Also nested R-hat, chains [k*M, (k+1)*M) forming superchain k (K must divide the chains)")
-      ->check(CLI::Range(std::size_t(2), std::size_t(1) << 31));
+      ->check(whole_number(2, std::uint64_t(1) << 31));
   cmd->add_option("--json", o->json_out, "Write {\"parameter_names\": [...], \"summary\": [...]} to this file");
   add_device_option(cmd, o->device);
   cmd->add_flag("--quiet", o->quiet, "No table");

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -12,7 +13,9 @@
 #include <optional>
 
 #include "cli/commands.hpp"
+#include "cli/validate.hpp"
 #include "manychains/em.hpp"
+#include "manychains/em/params.hpp"
 #include "manychains/error.hpp"
 #include "manychains/io/atomic_file.hpp"
 #include "manychains/io/csv.hpp"
@@ -28,7 +31,7 @@ struct em_options {
   std::string init_weights, init_means, init_covariances;
   int n_init = 1, max_iter = 100;
   double tol = 1e-3, reg_covar = 1e-6;
-  std::uint64_t seed = 0;
+  std::optional<std::uint64_t> seed;
   bool responsibilities = false, quiet = false;
 };
 
@@ -78,7 +81,8 @@ void run_em(const em_options& o) {
   g.max_iter = o.max_iter;
   g.tol = o.tol;
   g.reg_covar = o.reg_covar;
-  g.seed = o.seed;
+  const std::uint64_t seed = o.seed ? *o.seed : random_seed();
+  g.seed = seed;
   g.device = parse_device_choice(o.device);
   g.precision = o.precision == "float" ? em_precision::float32 : em_precision::float64;
   if (!o.init_weights.empty()) g.weights_init = read_init("--init-weights", o.init_weights, {K});
@@ -105,6 +109,10 @@ void run_em(const em_options& o) {
                    o.n_init > 1 ? fmt::format("restart {} ", info.restart + 1).c_str() : "", info.iteration,
                    info.mean_log_likelihood, info.change, info.seconds);
     };
+  // The given initial values are checked before the output folder exists (the fit checks them too).
+  check_given_parameters(g.weights_init.value_or(std::vector<double>{}), g.means_init.value_or(std::vector<double>{}),
+                         g.covariances_init.value_or(std::vector<double>{}), g.covariance, int(K), int(d),
+                         "the initial parameters");
   ensure_directory(o.out);
   gaussian_mixture gm(g);
   const matrix_view x{table.values.data(), n, d};
@@ -124,7 +132,7 @@ void run_em(const em_options& o) {
                   {"per_iteration_s", t.iterations > 0 ? (t.e_step + t.m_step) / t.iterations : 0.0}};
   j["settings"] = {{"data", o.data},          {"components", o.components}, {"covariance", o.covariance},
                    {"init", o.init},          {"n_init", o.n_init},         {"max_iter", o.max_iter},
-                   {"tol", o.tol},            {"reg_covar", o.reg_covar},   {"seed", o.seed},
+                   {"tol", o.tol},            {"reg_covar", o.reg_covar},   {"seed", seed},
                    {"device", o.device},      {"precision", o.precision},
                    {"init_weights", o.init_weights}, {"init_means", o.init_means},
                    {"init_covariances", o.init_covariances}};
@@ -137,9 +145,9 @@ void run_em(const em_options& o) {
   }
   if (!o.quiet)
     std::cout << fmt::format(
-        "manychains em: {} components ({}) on {} x {} points, {}, {}: {} after {} iterations\n"
+        "manychains em: {} components ({}) on {} x {} points, {}, {}, seed {}: {} after {} iterations\n"
         "  mean log-likelihood {:.10g}, BIC {:.10g}, AIC {:.10g}, {:.3f} s per iteration\n  wrote {}/gmm.json{}\n",
-        o.components, o.covariance, n, d, gm.device_name(), o.precision,
+        o.components, o.covariance, n, d, gm.device_name(), o.precision, seed,
         gm.converged() ? "converged" : "NOT converged", gm.n_iter(), gm.lower_bound(), bic, aic,
         t.iterations > 0 ? (t.e_step + t.m_step) / t.iterations : 0.0, o.out,
         o.responsibilities ? " and responsibilities.npy" : "");
@@ -159,7 +167,7 @@ void run_predict(const predict_options& o) {
   try {
     in >> j;
   } catch (const nlohmann::json::exception& e) {
-    throw input_error(o.model + ": not valid JSON (" + e.what() + ")");
+    throw input_error(o.model + ": not valid JSON (" + plain_reason(e) + ")");
   }
   const gaussian_mixture gm = gaussian_mixture::from_json(j);
   const numeric_table table = read_table(o.data);
@@ -186,7 +194,7 @@ void run_predict(const predict_options& o) {
     for (std::size_t k = 0; k < K; ++k) text += fmt::format(",{:.17g}", proba[i * K + k]);
     text += "\n";
   }
-  std::cout << text;
+  std::cout << text;  // main() checks that it reached stdout
 }
 
 }  // namespace
@@ -195,7 +203,9 @@ void register_em(CLI::App& app) {
   auto o = std::make_shared<em_options>();
   CLI::App* cmd = app.add_subcommand("em", "Fit a Gaussian mixture model by EM (writes DIR/gmm.json)");
   cmd->add_option("data", o->data, "Data: .csv (optional header) or .npy, one row per point")->required();
-  cmd->add_option("--components,-k", o->components, "Number of mixture components K")->required();
+  cmd->add_option("--components,-k", o->components, "Number of mixture components K")
+      ->required()
+      ->check(whole_number(1, std::numeric_limits<int>::max()));
   cmd->add_option("--covariance", o->covariance, "full, diag, spherical or tied")
       ->check(CLI::IsMember({"full", "diag", "spherical", "tied"}))
       ->capture_default_str();
@@ -207,16 +217,20 @@ void register_em(CLI::App& app) {
   cmd->add_option("--init-covariances", o->init_covariances,
                   "Initial covariances, .npy: full (K, d, d), tied (d, d), diag (K, d), spherical (K,)");
   cmd->add_option("--n-init", o->n_init, "Restarts; the best final log-likelihood is kept")
-      ->check(CLI::PositiveNumber)
+      ->check(whole_number(1, std::numeric_limits<int>::max()))
       ->capture_default_str();
-  cmd->add_option("--max-iter", o->max_iter, "Maximum EM iterations")->check(CLI::NonNegativeNumber)->capture_default_str();
+  cmd->add_option("--max-iter", o->max_iter, "Maximum EM iterations")
+      ->check(whole_number(0, std::numeric_limits<int>::max()))
+      ->capture_default_str();
   cmd->add_option("--tol", o->tol, "Stop when the mean log-likelihood per sample changes by less")
-      ->check(CLI::NonNegativeNumber)
+      ->check(non_negative_number())
       ->capture_default_str();
   cmd->add_option("--reg-covar", o->reg_covar, "Added to the covariances' diagonal")
-      ->check(CLI::NonNegativeNumber)
+      ->check(non_negative_number())
       ->capture_default_str();
-  cmd->add_option("--seed", o->seed, "Seed of the initialisation")->capture_default_str();
+  cmd->add_option("--seed", o->seed,
+                  "Seed of the initialisation, 0 to 2^64-1 (default: drawn at random, recorded in gmm.json)")
+      ->check(seed_number());
   add_device_option(cmd, o->device);
   add_precision_option(cmd, o->precision);
   cmd->add_option("--out", o->out, "Output folder")->capture_default_str();

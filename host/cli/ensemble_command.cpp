@@ -1,23 +1,24 @@
 // `manychains ensemble`: interacting-particle samplers — the affine-invariant stretch move (many
 // independent ensembles at once) and Stein variational gradient descent. Writes particles.npy
 // (final particles), draws.npy (stretch: walker chains, shaped like `sample`'s) and run.json.
-#include <unistd.h>
 
 #include <fmt/format.h>
 
 #include <cmath>
 #include <iostream>
-#include <random>
 
 #include "cli/commands.hpp"
 #include "cli/run_report.hpp"
 #include "cli/terminal.hpp"
+#include "cli/validate.hpp"
 #include "manychains/ensemble/ensemble.hpp"
 #include "manychains/error.hpp"
 #include "manychains/io/atomic_file.hpp"
 #include "manychains/io/inference_data.hpp"
 #include "manychains/io/npy.hpp"
 #include "manychains/io/run_folder.hpp"
+#include "manychains/checked.hpp"
+#include "manychains/resources.hpp"
 #include "manychains/summary.hpp"
 
 namespace manychains::cli {
@@ -43,13 +44,12 @@ struct ensemble_options {
   bool quiet = false;
 };
 
-void check_memory(double values, std::size_t bytes_per_value, const std::string& what) {
-  const double bytes = values * double(bytes_per_value);
-  const double physical = double(::sysconf(_SC_PHYS_PAGES)) * double(::sysconf(_SC_PAGE_SIZE));
-  if (bytes > 0.8 * physical)
-    throw memory_error(fmt::format("{} need {:.1f} GiB, more than this machine's {:.1f} GiB of memory allows; {}",
-                                   what, bytes / (1 << 30), physical / (1 << 30),
-                                   "use fewer walkers, ensembles or iterations"));
+/// `values` (a saturating product of counts) of `bytes_per_value` each, plus the per-parameter
+/// names and summaries (about 1.5 KB each, as in `sample`), must fit in memory.
+void check_memory(std::size_t values, std::size_t dim, std::size_t bytes_per_value, const std::string& what) {
+  require_memory(what,
+                 saturating_add(saturating_mul(values, bytes_per_value), saturating_mul(dim, memory_bytes_per_parameter)),
+                 "use fewer walkers, ensembles or iterations");
 }
 
 nlohmann::json common_settings(const ensemble_options& o, std::uint64_t seed) {
@@ -103,7 +103,7 @@ void run_stretch_command(const ensemble_options& o, const any_target& target, st
   s.a = o.a;
   s.seed = seed;
   const stretch_shape shape = stretch_shape_for(s, info.dim);
-  check_memory(double(shape.total()) * double(s.iterations) * double(info.dim), sizeof(T),
+  check_memory(saturating_mul(saturating_mul(shape.total(), s.iterations), info.dim), info.dim, sizeof(T),
                fmt::format("{} walkers x {} draws x {} parameters", shape.total(), s.iterations, info.dim));
   auto backend = make_stretch_backend<T>(parse_device_choice(o.device), target, shape, T(s.a), seed);
   run_folder folder(o.out);  // every file staged, then committed as a unit with run.json last
@@ -200,7 +200,7 @@ void run_svgd_command(const ensemble_options& o, const any_target& target, std::
       throw input_error("--bandwidth must be a positive number or median, not '" + o.bandwidth + "'");
     s.bandwidth = h;
   }
-  check_memory(6.0 * double(s.particles) * double(info.dim), sizeof(T),
+  check_memory(saturating_mul(saturating_mul(6, s.particles), info.dim), info.dim, sizeof(T),
                fmt::format("{} particles x {} parameters", s.particles, info.dim));
   auto backend = make_svgd_backend<T>(parse_device_choice(o.device), target);
   run_folder folder(o.out);  // every file staged, then committed as a unit with run.json last
@@ -270,13 +270,14 @@ void register_ensemble(CLI::App& app) {
   cmd->add_option("--particles", o->particles,
                   "SVGD: particles (default 1024); stretch: walkers per ensemble, even, at least 2 x dim "
                   "(default max(32, 2 x dim))")
-      ->check(CLI::Range(std::size_t(1), std::size_t(1) << 31));
+      ->check(whole_number(1, std::uint64_t(1) << 31));
   cmd->add_option("--iterations", o->iterations, "SVGD iterations, or stretch steps kept after burn-in")
-      ->check(CLI::PositiveNumber)
+      ->check(whole_number(1))
       ->capture_default_str();
-  cmd->add_option("--burn", o->burn, "Stretch: steps run before draws are kept (default min(500, iterations))");
+  cmd->add_option("--burn", o->burn, "Stretch: steps run before draws are kept (default min(500, iterations))")
+      ->check(whole_number(0));
   cmd->add_option("--step-size", o->step_size, "SVGD step size (default 0.1 with adagrad, 0.05 fixed)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number());
   cmd->add_option("--optimizer", o->optimizer, "SVGD step: adagrad or fixed")
       ->check(CLI::IsMember({"adagrad", "fixed"}))
       ->capture_default_str();
@@ -285,23 +286,28 @@ void register_ensemble(CLI::App& app) {
   cmd->add_option("--tolerance", o->tolerance,
                   "SVGD stops when the RMS movement per iteration falls below tolerance x the particles' RMS spread "
                   "(0: run all iterations)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(non_negative_number())
       ->capture_default_str();
   cmd->add_option("--ksd-every", o->ksd_every,
                   "SVGD: compute the kernel Stein discrepancy every N iterations and at the last (0: never)")
+      ->check(whole_number(0))
       ->capture_default_str();
   cmd->add_option("--ensembles", o->ensembles, "Stretch: independent ensembles run at once")
-      ->check(CLI::Range(std::size_t(1), std::size_t(1) << 24))
+      ->check(whole_number(1, std::uint64_t(1) << 24))
       ->capture_default_str();
-  cmd->add_option("--a", o->a, "Stretch scale a > 1 (z from 1/sqrt(z) on [1/a, a])")->capture_default_str();
-  cmd->add_option("--seed", o->seed, "Random seed (default: drawn at random and recorded in run.json)");
+  cmd->add_option("--a", o->a, "Stretch scale a > 1 (z from 1/sqrt(z) on [1/a, a])")
+      ->check(finite_number(1.0, std::numeric_limits<double>::max(), true))
+      ->capture_default_str();
+  cmd->add_option("--seed", o->seed, "Random seed, 0 to 2^64-1 (default: drawn at random and recorded in run.json)")
+      ->check(seed_number());
   add_device_option(cmd, o->device);
   add_precision_option(cmd, o->precision);
   cmd->add_option("--out", o->out, "Output folder for particles.npy, draws.npy and run.json")->capture_default_str();
   cmd->add_flag("--quiet", o->quiet, "No table or progress bar");
   cmd->callback([o] {
     const ensemble_options& opt = *o;
-    const std::uint64_t seed = opt.seed ? *opt.seed : std::random_device{}();
+    const std::uint64_t seed = opt.seed ? *opt.seed : random_seed();
+    check_declared_dimension(opt.target);
     const any_target target = make_target(opt.target);
     if (std::holds_alternative<logistic_target>(target)) throw input_error(ensemble_unsupported_target_message());
     const bool single = opt.precision == "float";

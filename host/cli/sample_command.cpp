@@ -1,22 +1,23 @@
 // `manychains sample`: warm-up and sampling of many chains, a summary table, draws.npy, run.json.
-#include <unistd.h>
-
 #include <fmt/format.h>
 
 #include <iostream>
-#include <random>
 
 #include "cli/commands.hpp"
 #include "cli/terminal.hpp"
+#include "cli/validate.hpp"
 #include "manychains/devices.hpp"
 #include "manychains/error.hpp"
 #include "manychains/io/atomic_file.hpp"
+#include "manychains/checked.hpp"
 #include "manychains/io/npy_mapped.hpp"
+#include "manychains/resources.hpp"
 #include "manychains/sampler.hpp"
 #include "manychains/summary.hpp"
 #include "manychains/io/run_folder.hpp"
 #include "posterior_file.hpp"
 #include "run_report.hpp"
+#include "target_spec.hpp"
 #include "tv_report.hpp"
 
 namespace manychains::cli {
@@ -38,32 +39,50 @@ struct sample_options {
   bool quiet = false;
 };
 
-/// The chains' state (positions, gradients, proposals) must fit in memory; the draws need not,
-/// since they are written through a memory map straight into draws.npy.
-void check_memory(const sample_options& o, std::size_t dim, std::size_t bytes_per_value) {
-  // Per-draw statistics (lp, acceptance, divergence: 17 bytes) are kept in memory, and with
-  // --save-warmup the warm-up states too.
-  const double kept = double(o.settings.draws / o.settings.thin);
-  const double warmup = o.settings.save_warmup ? double(o.settings.warmup) : 0.0;
-  const double bytes = double(o.settings.chains) * double(dim) * double(bytes_per_value) * 6.0 +
-                       double(o.settings.chains) * ((kept + warmup) * 17.0 + warmup * double(dim) * double(bytes_per_value));
-  const double physical = double(::sysconf(_SC_PHYS_PAGES)) * double(::sysconf(_SC_PAGE_SIZE));
-  if (bytes > 0.8 * physical)
-    throw memory_error(fmt::format(
-        "{} chains x {} parameters need {:.1f} GiB for the chains' state, more than this machine's "
-        "{:.1f} GiB of memory allows; use fewer chains",
-        o.settings.chains, dim, bytes / (1 << 30), physical / (1 << 30)));
+/// The text run.json holds per parameter (name, summary row). Measured on gaussian:dim=2000000
+/// with 2 chains: a 465 MB run.json, 233 bytes per parameter.
+constexpr std::size_t run_json_bytes_per_parameter = 256;
+
+/// Refuses, before any file is created, a run whose memory or files cannot fit. In memory: the
+/// chains' state (positions, gradients, proposals: 6 values per chain and parameter), the
+/// per-parameter tables, the per-draw statistics (lp, acceptance, divergence: 17 bytes a draw) and,
+/// with --save-warmup, the warm-up states. On disk: draws.npy (written through a memory map, so on
+/// disk only), posterior.nc (the same draws and statistics again), the metric files and run.json.
+void check_resources(const sample_options& o, std::size_t dim, std::size_t bytes_per_value) {
+  const std::size_t steps = o.settings.until_ess ? o.settings.max_draws : o.settings.draws;
+  const std::size_t chains = o.settings.chains, kept = steps / o.settings.thin;
+  const std::size_t warmup = o.settings.save_warmup ? o.settings.warmup : 0;
+  const std::size_t state = saturating_mul(saturating_mul(chains, dim), saturating_mul(bytes_per_value, 6));
+  const std::size_t tables = saturating_mul(dim, memory_bytes_per_parameter);
+  const std::size_t stats = saturating_mul(saturating_mul(chains, saturating_add(kept, warmup)), 17);
+  const std::size_t warmup_states = saturating_mul(saturating_mul(chains, warmup), saturating_mul(dim, bytes_per_value));
+  require_memory(fmt::format("{} chains x {} parameters (the chains' state, per-draw statistics and per-parameter "
+                             "summaries)",
+                             chains, dim),
+                 saturating_add(saturating_add(state, tables), saturating_add(stats, warmup_states)),
+                 "use fewer chains, parameters or draws");
+  const std::size_t draws = saturating_mul(saturating_mul(chains, kept), saturating_mul(dim, bytes_per_value));
+  const std::size_t posterior = saturating_add(saturating_add(draws, warmup_states), saturating_mul(stats, 2));
+  const bool maybe_dense = dim <= 1000;  // a dense metric's factor: inverse_metric_factor.npy
+  const std::size_t metric = saturating_add(saturating_mul(dim, 8), maybe_dense ? dim * dim * 8 : 0);
+  const std::size_t json = saturating_add(saturating_mul(dim, run_json_bytes_per_parameter), 1 << 16);
+  require_disk(fmt::format("draws.npy and posterior.nc ({} chains x {} draws x {} parameters), the metric and "
+                           "run.json",
+                           chains, kept, dim),
+               saturating_add(saturating_add(draws, posterior), saturating_add(metric, json)), o.out,
+               "use fewer chains or draws, or --thin");
 }
 
 template <class T>
 void run_sample(const sample_options& o, const any_target& target) {
   const target_info& info = info_of(target);
-  check_memory(o, info.dim, sizeof(T));
+  check_resources(o, info.dim, sizeof(T));
   auto engine = make_engine<T>(parse_device_choice(o.device), target, chain_range{0, o.settings.chains}, o.settings.seed);
   run_folder folder(o.out);  // every file staged, then committed as a unit with run.json last
   install_interrupt_handler();  // before the draws file exists, so that Ctrl-C never leaves it half made
   const std::size_t capacity = o.settings.until_ess ? o.settings.max_draws : o.settings.draws;
-  npy_mapped_file<T> draws_file(o.out + "/draws.npy", {o.settings.chains, capacity / o.settings.thin, info.dim});
+  npy_mapped_file<T> draws_file(o.out + "/draws.npy", {o.settings.chains, capacity / o.settings.thin, info.dim},
+                                &interrupt_flag());
   tv_recorder tv(info, o.settings.warmup);
   sample_settings settings = o.settings;
   settings.observe_every = o.tv_every.value_or(std::max<std::size_t>(1, (settings.warmup + settings.draws) / 20));
@@ -111,15 +130,16 @@ void register_sample(CLI::App& app) {
   cmd->add_option("--target", o->target, "Target spec (default oring). Built-in targets:\n" + target_help())
       ->capture_default_str();
   cmd->add_option("--sampler", o->sampler, "mala or ula")->check(CLI::IsMember({"mala", "ula"}))->capture_default_str();
-  cmd->add_option("--chains", o->settings.chains, "Number of chains")->check(CLI::Range(std::size_t(1), std::size_t(1) << 31))->capture_default_str();
-  cmd->add_option("--warmup", o->settings.warmup, "Warm-up (adaptation) steps")->capture_default_str();
-  cmd->add_option("--draws", o->settings.draws, "Sampling steps after warm-up")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--thin", o->settings.thin, "Keep every N-th sampling step")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--chains", o->settings.chains, "Number of chains")->check(whole_number(1, std::uint64_t(1) << 31))->capture_default_str();
+  cmd->add_option("--warmup", o->settings.warmup, "Warm-up (adaptation) steps")->check(whole_number(0))->capture_default_str();
+  cmd->add_option("--draws", o->settings.draws, "Sampling steps after warm-up")->check(whole_number(1))->capture_default_str();
+  cmd->add_option("--thin", o->settings.thin, "Keep every N-th sampling step")->check(whole_number(1))->capture_default_str();
   cmd->add_option("--step-size", o->step_size, "Step size, or auto to adapt it in warm-up")->capture_default_str();
   cmd->add_option("--until-ess", o->until_ess,
                   "Sample in blocks (the first --draws long) until every parameter's bulk and tail ESS reach "
                   "this and R-hat <= 1.01, or --max-draws");
-  cmd->add_option("--max-draws", o->max_draws, "With --until-ess: at most this many sampling steps (default 20 x --draws)");
+  cmd->add_option("--max-draws", o->max_draws, "With --until-ess: at most this many sampling steps (default 20 x --draws)")
+      ->check(whole_number(1));
   cmd->add_option("--metric", o->metric,
                   "Preconditioner adapted in warm-up: diag, dense, or auto (diag; dense from a window on "
                   "where it whitens the chains at least 2x better, with chains >= 2 dim and dim <= 1000)")
@@ -127,8 +147,10 @@ void register_sample(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--tv-every", o->tv_every,
                   "Record the marginal TV distance to stationarity every N steps (default: 20 points "
-                  "over the run; 0: off)");
-  cmd->add_option("--seed", o->seed, "Random seed (default: drawn at random and recorded in run.json)");
+                  "over the run; 0: off)")
+      ->check(whole_number(0));
+  cmd->add_option("--seed", o->seed, "Random seed, 0 to 2^64-1 (default: drawn at random and recorded in run.json)")
+      ->check(seed_number());
   add_device_option(cmd, o->device);
   add_precision_option(cmd, o->precision);
   cmd->add_option("--out", o->out, "Output folder for draws.npy, posterior.nc and run.json")->capture_default_str();
@@ -143,16 +165,11 @@ void register_sample(CLI::App& app) {
                           : opt.metric == "dense" ? metric_kind::dense
                                                   : metric_kind::automatic;
     if (opt.step_size != "auto") {
-      std::size_t used = 0;
-      double eps = 0;
-      try {
-        eps = std::stod(opt.step_size, &used);
-      } catch (const std::exception&) {
-      }
-      if (used != opt.step_size.size() || !(eps > 0) || !(eps <= 100))
+      const auto eps = positive_finite(opt.step_size);
+      if (!eps || !(*eps <= 100))
         throw input_error("--step-size must be a positive number or auto, at most 100 (it is in the adapted "
-                          "metric's units, where a good step is about 1), not '" + opt.step_size + "'");
-      opt.settings.step_size = eps;
+                          "metric's units, where a good step is about 1), not '" + opt.step_size.substr(0, 40) + "'");
+      opt.settings.step_size = *eps;
     }
     if (opt.settings.draws < opt.settings.thin) throw input_error("--draws must be at least --thin");
     if (opt.until_ess && !(*opt.until_ess > 0 && *opt.until_ess < 1e15))
@@ -160,11 +177,14 @@ void register_sample(CLI::App& app) {
     if (opt.max_draws && !opt.until_ess) throw input_error("--max-draws needs --until-ess");
     if (opt.until_ess) {
       opt.settings.until_ess = opt.until_ess;
-      opt.settings.max_draws = opt.max_draws.value_or(20 * opt.settings.draws);
+      opt.settings.max_draws = opt.max_draws.value_or(saturating_mul(20, opt.settings.draws));
       if (opt.settings.max_draws < opt.settings.draws)
         throw input_error("--max-draws must be at least --draws (the first block)");
     }
-    opt.settings.seed = opt.seed ? *opt.seed : std::random_device{}();
+    opt.settings.seed = opt.seed ? *opt.seed : random_seed();
+    // A declared dimension is checked before the target's tables are built (dim=1000000000).
+    const std::size_t declared_dim = target_spec(opt.target).count_or("dim", 0);
+    if (declared_dim > 0) check_resources(opt, declared_dim, opt.precision == "float" ? 4 : 8);
     const any_target target = make_target(opt.target);
     if (opt.precision == "float")
       run_sample<float>(opt, target);

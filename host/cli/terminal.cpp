@@ -5,8 +5,11 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 #include <fmt/format.h>
+
+#include "manychains/io/temp_files.hpp"
 
 namespace manychains::cli {
 
@@ -16,15 +19,60 @@ std::atomic<bool>& interrupt_flag() {
 }
 
 namespace {
-extern "C" void on_interrupt(int signal) {
-  if (interrupt_flag().load()) std::_Exit(128 + signal);
-  interrupt_flag().store(true);
+
+/// Signals that end the process: each removes the temporary files first.
+constexpr int ending_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGALRM, SIGUSR1, SIGUSR2, SIGXCPU};
+/// Of those, the ones a long run treats as "stop and save" the first time.
+constexpr int stopping_signals[] = {SIGINT, SIGTERM, SIGHUP};
+
+void say(const char* text) {
+  // write(2) is async-signal-safe; stdio is not.
+  const ssize_t ignored = ::write(STDERR_FILENO, text, std::strlen(text));
+  (void)ignored;
 }
+
+extern "C" void on_ending_signal(int signal) {
+  remove_temp_files();
+  ::_exit(128 + signal);
+}
+
+extern "C" void on_stopping_signal(int signal) {
+  if (interrupt_flag().load()) {
+    say("\nmanychains: interrupted again; quitting without saving\n");
+    on_ending_signal(signal);
+  }
+  interrupt_flag().store(true);
+  say("\nmanychains: interrupted; stopping now and saving what is done (interrupt again to quit without saving)\n");
+}
+
+void handle(int signal, void (*handler)(int)) {
+  struct sigaction action {};
+  action.sa_handler = handler;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  ::sigaction(signal, &action, nullptr);
+}
+
+/// SIGHUP ignored by the parent (nohup) stays ignored; the others are always handled, so that
+/// `kill -INT` reaches a run started in the background too.
+bool left_ignored(int signal) {
+  struct sigaction old {};
+  return signal == SIGHUP && ::sigaction(signal, nullptr, &old) == 0 && old.sa_handler == SIG_IGN;
+}
+
 }  // namespace
 
+void install_signal_cleanup() {
+  // A file-size limit (SIGXFSZ) is a full disk like any other: ignored, the write fails with EFBIG
+  // and the writer reports it in one line, leaving the previous run whole.
+  ::signal(SIGXFSZ, SIG_IGN);
+  for (int s : ending_signals)
+    if (!left_ignored(s)) handle(s, on_ending_signal);
+}
+
 void install_interrupt_handler() {
-  std::signal(SIGINT, on_interrupt);
-  std::signal(SIGTERM, on_interrupt);
+  for (int s : stopping_signals)
+    if (!left_ignored(s)) handle(s, on_stopping_signal);
 }
 
 progress_bar::progress_bar(std::string label, bool quiet)

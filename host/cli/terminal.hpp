@@ -10,7 +10,14 @@
 
 namespace manychains::cli {
 
-/// Set by the first Ctrl-C (SIGINT/SIGTERM); a second one ends the process at once.
+/// Every signal that ends the process (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, ...) first
+/// removes the temporary files being written (temp_files.hpp), then exits with 128 + signal.
+/// main() installs this before any command runs.
+void install_signal_cleanup();
+
+/// Set by the first SIGINT, SIGTERM or SIGHUP once install_interrupt_handler() has run: a long
+/// run then stops within about a second and saves what it has (exit 130); the handler says so at
+/// once on stderr. A second signal removes the temporary files and ends the process.
 std::atomic<bool>& interrupt_flag();
 void install_interrupt_handler();
 

@@ -88,17 +88,10 @@ gaussian_mixture& gaussian_mixture::fit(matrix_view xv) {
   MC_EXPECTS(o.tol >= 0, "tol must be at least 0");
   MC_EXPECTS(o.reg_covar >= 0, "reg_covar must be at least 0");
   const covariance_type type = o.covariance;
-  if (o.weights_init) {
+  if (o.weights_init)
     MC_EXPECTS(o.weights_init->size() == std::size_t(K),
                fmt::format("the initial weights have {} values, expected {} (one per component)",
                            o.weights_init->size(), K));
-    double s = 0;
-    for (double w : *o.weights_init) {
-      MC_EXPECTS(w >= 0 && std::isfinite(w), "the initial weights must be finite and non-negative");
-      s += w;
-    }
-    MC_EXPECTS(std::abs(s - 1) < 1e-6, fmt::format("the initial weights sum to {}, not 1", s));
-  }
   if (o.means_init)
     MC_EXPECTS(o.means_init->size() == std::size_t(K) * d,
                fmt::format("the initial means have {} values, expected {} components x {} dimensions = {}",
@@ -110,6 +103,8 @@ gaussian_mixture& gaussian_mixture::fit(matrix_view xv) {
                            "components in {} dimensions",
                            o.covariances_init->size(), want, covariance_type_name(type), K, d));
   }
+  check_given_parameters(o.weights_init.value_or(std::vector<double>{}), o.means_init.value_or(std::vector<double>{}),
+                         o.covariances_init.value_or(std::vector<double>{}), type, K, d, "the initial parameters");
 
   // Centre the data (in double) so that float32 passes and scatter matrices stay accurate.
   std::vector<double> centre(d, 0.0);
@@ -377,9 +372,10 @@ gaussian_mixture gaussian_mixture::from_json(const nlohmann::json& j) {
     MC_EXPECTS(p.means.size() == std::size_t(K) * d, "model: 'means' must be n_components x n_features");
     MC_EXPECTS(p.covariances.size() == covariance_size(p.type, K, d),
                "model: 'covariances' has the wrong shape for its covariance_type");
+    check_given_parameters(p.weights, p.means, p.covariances, p.type, K, d, "model");
     return gaussian_mixture(std::move(p));
   } catch (const nlohmann::json::exception& e) {
-    throw input_error(std::string("model: not a manychains gmm.json (") + e.what() + ")");
+    throw input_error("model: not a manychains gmm.json (" + plain_reason(e) + ")");
   }
 }
 

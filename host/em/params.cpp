@@ -3,6 +3,7 @@
 
 #include <Eigen/Cholesky>
 #include <Eigen/Dense>
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -94,6 +95,37 @@ double zero_variance(const gmm_params& p, int k, int i) {
 }
 
 }  // namespace
+
+void check_given_parameters(const std::vector<double>& weights, const std::vector<double>& means,
+                            const std::vector<double>& covariances, covariance_type type, int K, int d,
+                            const std::string& what) {
+  if (!weights.empty()) {
+    double sum = 0;
+    for (double w : weights) {
+      MC_EXPECTS(w >= 0 && std::isfinite(w), what + ": the weights must be finite and non-negative");
+      sum += w;
+    }
+    MC_EXPECTS(std::abs(sum - 1) < 1e-6, fmt::format("{}: the weights sum to {:.17g}, not 1", what, sum));
+  }
+  for (double m : means) MC_EXPECTS(std::isfinite(m), what + ": the means must be finite");
+  for (double c : covariances) MC_EXPECTS(std::isfinite(c), what + ": the covariances must be finite");
+  if (covariances.empty() || (type != covariance_type::full && type != covariance_type::tied)) return;
+  const int matrices = type == covariance_type::full ? K : 1;
+  if (covariances.size() != std::size_t(matrices) * d * d) return;  // the shape is checked elsewhere
+  for (int k = 0; k < matrices; ++k) {
+    const double* c = covariances.data() + std::size_t(k) * d * d;
+    double largest = 0;
+    for (int i = 0; i < d * d; ++i) largest = std::max(largest, std::abs(c[i]));
+    for (int i = 0; i < d; ++i)
+      for (int j = i + 1; j < d; ++j)
+        if (std::abs(c[i * d + j] - c[j * d + i]) > 1e-8 * largest)
+          throw input_error(fmt::format(
+              "{}: {} is not symmetric (entry [{}][{}] = {:.6g} but [{}][{}] = {:.6g})", what,
+              type == covariance_type::tied ? std::string("the tied covariance")
+                                            : fmt::format("the covariance of component {}", k),
+              i, j, c[i * d + j], j, i, c[j * d + i]));
+  }
+}
 
 void compute_precision_cholesky(gmm_params& p, const std::string& when) {
   const int K = p.components, d = p.dim;

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <fstream>
+#include <istream>
 
 #include "manychains/error.hpp"
 #include "manychains/io/npy.hpp"
@@ -33,16 +34,31 @@ bool parse_number(const std::string& field, double* value) {
   return ec == std::errc() && end == field.data() + field.size();
 }
 
+/// A field as a message shows it: at most 40 characters, control characters as '?', so that
+/// the message stays one line.
+std::string shown(const std::string& field) {
+  std::string s = field.substr(0, 40);
+  for (char& c : s)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  return field.size() > 40 ? s + "..." : s;
+}
+
 }  // namespace
 
 numeric_table read_csv(const std::string& path) {
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) throw input_error("cannot open " + path);
+  return read_csv(in, path);
+}
+
+numeric_table read_csv(std::istream& in, const std::string& path) {
   numeric_table table;
   std::string line;
   std::size_t line_number = 0;
   while (std::getline(in, line)) {
     ++line_number;
+    // A UTF-8 byte-order mark (spreadsheets write one) is not part of the first name.
+    if (line_number == 1 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     const auto fields = split_fields(line);
     std::vector<double> row(fields.size());
@@ -60,9 +76,9 @@ numeric_table read_csv(const std::string& path) {
                         std::to_string(fields.size()) + " (ragged CSV)");
     for (std::size_t i = 0; i < fields.size(); ++i) {
       if (!parse_number(fields[i], &row[i]))
-        throw input_error(where + ": field " + std::to_string(i + 1) + " ('" + fields[i] + "') is not a number");
+        throw input_error(where + ": field " + std::to_string(i + 1) + " ('" + shown(fields[i]) + "') is not a number");
       if (!std::isfinite(row[i]))
-        throw input_error(where + ": field " + std::to_string(i + 1) + " is " + fields[i] +
+        throw input_error(where + ": field " + std::to_string(i + 1) + " is " + shown(fields[i]) +
                           "; data must be finite");
     }
     table.cols = fields.size();

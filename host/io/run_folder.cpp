@@ -10,6 +10,7 @@
 
 #include "manychains/error.hpp"
 #include "manychains/io/atomic_file.hpp"
+#include "manychains/io/temp_files.hpp"
 
 namespace manychains {
 namespace {
@@ -27,13 +28,15 @@ void remove_if_present(const std::string& path) {
 run_folder::run_folder(std::string dir) : dir_(std::move(dir)) { ensure_directory(dir_); }
 
 run_folder::~run_folder() {
-  if (committed_) return;
-  for (const auto& [tmp, name] : staged_) std::remove(tmp.c_str());
+  if (!committed_)
+    for (const auto& [tmp, name] : staged_) std::remove(tmp.c_str());
+  for (int slot : temp_slots_) unregister_temp_file(slot);
 }
 
 std::string run_folder::stage(const std::string& name) {
   const std::string tmp = dir_ + "/." + name + ".tmp." + std::to_string(::getpid());
   staged_.emplace_back(tmp, name);
+  temp_slots_.push_back(register_temp_file(tmp));  // a caught signal removes it
   return tmp;
 }
 

@@ -37,6 +37,8 @@ double cuda_rng_floor(std::size_t, std::size_t, std::size_t) {
 
 double cuda_copy_bandwidth() { refuse("cuda_copy_bandwidth"); }
 
+std::string cuda_device_name() { return "none"; }
+
 template <class T>
 coupling_result run_coupling_cuda(const any_target&, const coupling_settings&) {
   refuse("--device cuda");

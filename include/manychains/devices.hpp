@@ -24,17 +24,22 @@ enum class backend_kind { cpu, cuda };
 /// Whether this build has a CUDA backend and a usable device; `reason` says why not.
 bool cuda_usable(std::string* reason);
 
+/// The name of the CUDA device runs use (meaningful where cuda_usable; "none" in a CPU-only build).
+std::string cuda_device_name();
+
 /// "auto", "cpu" or "cuda" as a choice; throws input_error for anything else.
 device_choice parse_device_choice(const std::string& name);
 
 /// The one auto/cpu/cuda rule: `cpu` runs on the CPU; `automatic` on CUDA where usable, else the
-/// CPU; `cuda` on CUDA, or device_error "--device cuda: <reason>" when it cannot be used.
+/// CPU; `cuda` on CUDA, or device_unavailable "--device cuda: <reason>" (a usage error) when it
+/// cannot be used.
 backend_kind select_device(device_choice choice);
 
-/// The guard of every CUDA entry point: throws device_error "<what>: <reason>" unless CUDA is usable.
+/// The guard of every CUDA entry point: throws device_unavailable "<what>: <reason>" unless CUDA
+/// is usable.
 inline void require_cuda(const std::string& what) {
   std::string reason;
-  if (!cuda_usable(&reason)) throw device_error(what + ": " + reason);
+  if (!cuda_usable(&reason)) throw device_unavailable(what + ": " + reason);
 }
 
 /// A CUDA engine for any built-in target; throws device_error when CUDA cannot be used.

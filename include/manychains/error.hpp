@@ -25,8 +25,15 @@ class device_error : public error {
   using error::error;
 };
 
-/// The requested sizes do not fit in memory.
-class memory_error : public error {
+/// `--device cuda` asked of a build or machine without a usable CUDA device: a usage error,
+/// unlike a device that fails during a run.
+class device_unavailable : public device_error {
+ public:
+  using device_error::device_error;
+};
+
+/// The machine lacks what a run needs: memory, disk space.
+class resource_error : public error {
  public:
   using error::error;
 };
@@ -37,6 +44,23 @@ class diverged_error : public error {
  public:
   using error::error;
 };
+
+/// The requested sizes do not fit in memory.
+class memory_error : public resource_error {
+ public:
+  using resource_error::resource_error;
+};
+
+/// A library's exception text without its internal tag: nlohmann's "[json.exception.parse_error.101]
+/// parse error at line 1, column 1: ..." becomes "parse error at line 1, column 1: ...".
+inline std::string plain_reason(const std::exception& e) {
+  std::string s = e.what();
+  if (!s.empty() && s[0] == '[') {
+    const auto close = s.find("] ");
+    if (close != std::string::npos) s.erase(0, close + 2);
+  }
+  return s;
+}
 
 }  // namespace manychains
 

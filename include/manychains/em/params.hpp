@@ -34,6 +34,14 @@ std::size_t covariance_size(covariance_type type, int K, int d);
 /// Number of free parameters (scikit-learn's `_n_parameters`), for BIC and AIC.
 double free_parameters(const gmm_params& p);
 
+/// Checks parameters given from outside (initial values, a saved model): finite, non-negative
+/// weights summing to 1 (within 1e-6), finite means, and for full and tied covariances finite,
+/// symmetric matrices (|Σ - Σᵀ| within 1e-8 of their largest entry). Empty arrays are not
+/// checked. Throws input_error naming `what` ("the initial covariances", "model").
+void check_given_parameters(const std::vector<double>& weights, const std::vector<double>& means,
+                            const std::vector<double>& covariances, covariance_type type, int K, int d,
+                            const std::string& what);
+
 /// Fills precisions_cholesky and log_det from covariances. A covariance that is not positive
 /// definite throws input_error naming the component and `when` (e.g. "EM iteration 3").
 void compute_precision_cholesky(gmm_params& p, const std::string& when);

@@ -5,6 +5,7 @@
 /// that commit() can shrink the leading dimension (an interrupted run) without moving data.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -14,9 +15,10 @@ namespace manychains {
 template <class T>
 class npy_mapped_file {
  public:
-  /// Creates `path`'s temporary file sized for `shape`; throws memory_error when the disk cannot
-  /// hold it and error when the file cannot be created or mapped.
-  npy_mapped_file(std::string path, std::vector<std::size_t> shape);
+  /// Creates `path`'s temporary file sized for `shape`; throws resource_error when the disk cannot
+  /// hold it and error when the file cannot be created or mapped. Its pages are mapped in up
+  /// front (when it fits in a quarter of memory) unless `stop` becomes true meanwhile.
+  npy_mapped_file(std::string path, std::vector<std::size_t> shape, const std::atomic<bool>* stop = nullptr);
   ~npy_mapped_file();  ///< without commit(), removes the temporary file
   npy_mapped_file(const npy_mapped_file&) = delete;
   npy_mapped_file& operator=(const npy_mapped_file&) = delete;
@@ -39,6 +41,7 @@ class npy_mapped_file {
   std::size_t map_bytes_ = 0;
   T* data_ = nullptr;
   bool committed_ = false;
+  int slot_ = -1;  ///< in the temporary-file table (temp_files.hpp)
 };
 
 }  // namespace manychains

@@ -33,6 +33,7 @@ class run_folder {
   std::string dir_;
   std::vector<std::pair<std::string, std::string>> staged_;  // temporary path, final name
   bool committed_ = false;
+  std::vector<int> temp_slots_;  // the staged files in the signal handler's table (temp_files.hpp)
 };
 
 }  // namespace manychains
