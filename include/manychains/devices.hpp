@@ -3,17 +3,34 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
 
 #include "manychains/engine.hpp"
+#include "manychains/error.hpp"
 
 namespace manychains {
 
 enum class device_choice { automatic, cpu, cuda };
 
 /// Whether this build has a CUDA backend and a usable device; `reason` says why not.
+/// Under MANYCHAINS_EXPECT_GPU=1 "no" is not an answer: it throws device_error instead, so that
+/// `--device auto` cannot fall back to the CPU and a gpu test cannot skip (a driver older than
+/// the toolkit would otherwise read as "no GPU" and every gpu test would pass by skipping).
 bool cuda_usable(std::string* reason);
+
+/// Whether MANYCHAINS_EXPECT_GPU=1 is set in the environment.
+inline bool gpu_expected() {
+  const char* v = std::getenv("MANYCHAINS_EXPECT_GPU");
+  return v && std::strcmp(v, "1") == 0;
+}
+
+/// Throws device_error "MANYCHAINS_EXPECT_GPU=1 but <reason>" when a GPU is expected.
+inline void refuse_fallback_when_gpu_expected(const std::string& reason) {
+  if (gpu_expected()) throw device_error("MANYCHAINS_EXPECT_GPU=1 but " + reason);
+}
 
 /// A CUDA engine for any built-in target; throws device_error when CUDA cannot be used.
 template <class T>
