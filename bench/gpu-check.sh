@@ -227,7 +227,9 @@ run() {
       124 | 137) status="TIMEOUT (${limit} s)" ;;
       *) status="FAIL (exit $rc)" ;;
     esac
-    echo "$start | $name | $status | $((SECONDS - t0)) | $(summary_of "$name" "$logs/$name.log" | tr '|' '/') |" >> "$rowfile"
+    # Google Benchmark exits 0 when a benchmark reports an error.
+    [ $rc -ne 0 ] || ! grep -q 'ERROR OCCURRED' "$logs/$name.log" || status="FAIL (benchmark errors)"
+    echo "$start | $name | $status | $((SECONDS - t0)) | $(summary_of "$name" "$logs/$name.log" | tr '|' '/' | cut -c1-300) |" >> "$rowfile"
     echo "[$name] $status in $((SECONDS - t0)) s"
   }
   # Runs the named functions at once (one after another with --dry-run, so the listing reads).
@@ -243,7 +245,7 @@ run() {
 
   local bin=$B/bin mc=$B/bin/manychains q="--device cuda --quiet"
   # 0. The device, and the libraries the binaries load (none may be missing).
-  step device 30 "$mc" -- bash -c "nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader; \
+  step device 30 "$mc" -- bash -c "nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || exit 1; \
     ldd $bin/* | grep -E 'not found|cublas|gomp|fmt|benchmark' | sort -u; ! ldd $bin/* | grep -q 'not found'"
   # 1. The gpu tests in 4 shards at once (most of their time is CPU reference work, on 16
   # cores); under MANYCHAINS_EXPECT_GPU=1 a skip is a failure.
@@ -366,6 +368,7 @@ summary_of() {
     *_gpu_test | gpu-tests-*) grep -E '^\[  (PASSED|FAILED|SKIPPED) ' "$log" | tr -s ' ' | tr '\n' ' '
                 grep -E '^\[  FAILED  \] [A-Za-z]' "$log" | head -3 | tr '\n' ' ' ;;
     memcheck-* | racecheck-*) grep -E 'ERROR SUMMARY|RACECHECK SUMMARY|error:|Device not supported' "$log" | head -2 | tr '\n' ' ' ;;
+    device) head -1 "$log" ;;
     throughput) echo "$(grep -c '^cuda' "$log") benchmark rows (below)" ;;
     peers-*) grep -m1 '^manychains, no draws' "$log" | tr -s ' ' ;;
     *) tail -1 "$log" | cut -c1-120 ;;
