@@ -76,12 +76,12 @@ class LogisticTarget:
         return lambda b: jnp.dot(y, X @ b) - jnp.logaddexp(0, X @ b).sum() - 0.5 * (b @ b) / s2
 
 
-def numpy_mala(target, chains, eps, steps, seed, dtype):
+def numpy_mala(target, chains, eps, steps, seed, dtype, keep=True):
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((chains, target.dim), dtype=dtype)
     eps = dtype(eps)
     lp, g = target.logp_grad(x)
-    out = np.empty((steps, chains, target.dim), dtype=dtype)
+    out = np.empty((steps if keep else 1, chains, target.dim), dtype=dtype)
     t0 = time.perf_counter()
     for t in range(steps):
         z = rng.standard_normal((chains, target.dim), dtype=dtype)
@@ -93,11 +93,11 @@ def numpy_mala(target, chains, eps, steps, seed, dtype):
         x = np.where(acc[:, None], y, x)
         lp = np.where(acc, lpy, lp)
         g = np.where(acc[:, None], gy, g)
-        out[t] = x
+        out[t if keep else 0] = x
     return time.perf_counter() - t0, 0.0, out.transpose(1, 0, 2)
 
 
-def blackjax_mala(target, chains, eps, steps, seed, dtype):
+def blackjax_mala(target, chains, eps, steps, seed, dtype, keep=True):
     import jax, jax.numpy as jnp, blackjax
     logdensity = target.jax_logdensity(dtype)
     # BlackJAX's step_size τ proposes x + τ ∇ + sqrt(2τ) z: our ε corresponds to τ = ε²/2.
@@ -111,15 +111,16 @@ def blackjax_mala(target, chains, eps, steps, seed, dtype):
         def one(states, k):
             keys = jax.random.split(k, chains)
             states, _ = jax.vmap(mala.step)(keys, states)
-            return states, states.position
+            return states, states.position if keep else None
         return jax.lax.scan(one, states, jax.random.split(key, steps))
 
     t0 = time.perf_counter(); jax.block_until_ready(run(states, key)); compile_and_run = time.perf_counter() - t0
-    t0 = time.perf_counter(); _, pos = jax.block_until_ready(run(states, jax.random.PRNGKey(seed + 1))); t = time.perf_counter() - t0
+    t0 = time.perf_counter(); last, pos = jax.block_until_ready(run(states, jax.random.PRNGKey(seed + 1))); t = time.perf_counter() - t0
+    pos = pos if keep else last.position[None]
     return t, compile_and_run - t, np.asarray(pos).transpose(1, 0, 2)
 
 
-def numpyro_hmc1(target, chains, eps, steps, seed, dtype):
+def numpyro_hmc1(target, chains, eps, steps, seed, dtype, keep=True):
     import jax, jax.numpy as jnp
     from numpyro.infer import HMC, MCMC
     logdensity = target.jax_logdensity(dtype)
@@ -127,14 +128,14 @@ def numpyro_hmc1(target, chains, eps, steps, seed, dtype):
     kernel = HMC(potential_fn=potential, step_size=eps, trajectory_length=eps, adapt_step_size=False,
                  adapt_mass_matrix=False)
     mcmc = MCMC(kernel, num_warmup=0, num_samples=steps, num_chains=chains, chain_method="vectorized",
-                progress_bar=False)
+                progress_bar=False, thinning=1 if keep else steps)
     x0 = np.random.default_rng(seed).standard_normal((chains, target.dim)).astype(dtype)
     t0 = time.perf_counter(); mcmc.run(jax.random.PRNGKey(seed), init_params=jnp.asarray(x0)); first = time.perf_counter() - t0
     t0 = time.perf_counter(); mcmc.run(jax.random.PRNGKey(seed + 1), init_params=jnp.asarray(x0)); t = time.perf_counter() - t0
     return t, first - t, np.asarray(mcmc.get_samples(group_by_chain=True))
 
 
-def torch_mala(target, chains, eps, steps, seed, dtype):
+def torch_mala(target, chains, eps, steps, seed, dtype, keep=True):
     import torch
     dev = "cuda" if torch.cuda.is_available() else "cpu"
     tdt = torch.float64 if dtype == np.float64 else torch.float32
@@ -145,7 +146,7 @@ def torch_mala(target, chains, eps, steps, seed, dtype):
     def run():
         x = torch.randn(chains, dim, generator=gen, device=dev, dtype=tdt)
         lp, g = logp_grad(x)
-        out = torch.empty(steps, chains, dim, device=dev, dtype=tdt)
+        out = torch.empty(steps if keep else 1, chains, dim, device=dev, dtype=tdt)
         for t in range(steps):
             z = torch.randn(chains, dim, generator=gen, device=dev, dtype=tdt)
             y = x + 0.5 * eps**2 * g + eps * z
@@ -156,7 +157,7 @@ def torch_mala(target, chains, eps, steps, seed, dtype):
             x = torch.where(acc[:, None], y, x)
             lp = torch.where(acc, lpy, lp)
             g = torch.where(acc[:, None], gy, g)
-            out[t] = x
+            out[t if keep else 0] = x
         if dev == "cuda":
             torch.cuda.synchronize()
         return out
@@ -202,6 +203,11 @@ def main():
     ap.add_argument("--precision", default="double", choices=["float", "double"],
                     help="of every sampler: manychains, NumPy, PyTorch, and JAX (x64 enabled for double)")
     ap.add_argument("--json", default=None)
+    ap.add_argument("--no-draws", action="store_true",
+                    help="keep no draws anywhere (only each sampler's last state; no ESS): the samplers alone, "
+                         "at chain counts whose draws would not fit in memory")
+    ap.add_argument("--peers", default="numpy,pytorch,blackjax,numpyro",
+                    help="comma-separated peers to run: numpy, pytorch, blackjax, numpyro")
     a = ap.parse_args()
     dtype = np.float64 if a.precision == "double" else np.float32
     try:
@@ -215,24 +221,30 @@ def main():
     eps = target.eps
     burn = a.steps // 4
     rows = []
-    t, _, draws, dev = manychains_mala(a.manychains, target, a.chains, eps, a.steps, 1, a.device, a.precision)
-    rows.append(("manychains", dev, t, 0.0, draws))
+    keep = not a.no_draws
+    if keep:
+        t, _, draws, dev = manychains_mala(a.manychains, target, a.chains, eps, a.steps, 1, a.device, a.precision)
+        rows.append(("manychains", dev, t, 0.0, draws))
     t, _, _, dev = manychains_mala(a.manychains, target, a.chains, eps, a.steps, 1, a.device, a.precision,
                                    keep_draws=False)
     rows.append(("manychains, no draws kept", dev, t, 0.0, None))
-    for name, fn, dev in [("numpy (vectorised)", numpy_mala, "cpu"),
-                          ("pytorch (vectorised)", torch_mala, "torch"),
-                          ("blackjax mala (vmap, jit)", blackjax_mala, jax_device),
-                          ("numpyro HMC L=1 (vectorized)", numpyro_hmc1, jax_device)]:
+    chosen = set(a.peers.split(","))
+    for key, name, fn, dev in [("numpy", "numpy (vectorised)", numpy_mala, "cpu"),
+                               ("pytorch", "pytorch (vectorised)", torch_mala, "torch"),
+                               ("blackjax", "blackjax mala (vmap, jit)", blackjax_mala, jax_device),
+                               ("numpyro", "numpyro HMC L=1 (vectorized)", numpyro_hmc1, jax_device)]:
+        if key not in chosen:
+            continue
         try:
-            t, compile_s, draws = fn(target, a.chains, eps, a.steps, 1, dtype)
+            t, compile_s, draws = fn(target, a.chains, eps, a.steps, 1, dtype, keep)
+            draws = draws if keep else None
             if dev == "torch":
                 import torch
                 dev = "cuda" if torch.cuda.is_available() else "cpu"
             rows.append((name, dev, t, compile_s, draws))
         except ImportError as e:
             print(f"# {name}: skipped ({e})", file=sys.stderr)
-    cli, engine = rows[0], rows[1]
+    cli, engine = rows[0], rows[1 if keep else 0]
     steps = a.chains * a.steps
     print(f"# MALA, {target.title}, {a.chains} chains x {a.steps} steps, eps={eps:.3g}, {a.precision}")
     print("# x CLI / x engine: the row's seconds over manychains' (CLI with draws on disk / sampler alone); "
@@ -240,7 +252,7 @@ def main():
     print(f"{'sampler':32} {'device':22} {'seconds':>9} {'chain-steps/s':>14} {'min ESS/s':>10} {'x CLI':>7} "
           f"{'x engine':>8} {'ESS/s x CLI':>11} {'compile s':>9}")
     results = []
-    cli_ess_rate = min_bulk_ess(cli[4], burn) / cli[2]
+    cli_ess_rate = min_bulk_ess(cli[4], burn) / cli[2] if keep else float("nan")
     for name, dev, t, compile_s, draws in rows:
         ess_rate = min_bulk_ess(draws, burn) / t if draws is not None else float("nan")
         print(f"{name:32} {dev[:22]:22} {t:9.3f} {steps / t:14.3g} {ess_rate:10.3g} {t / cli[2]:7.2f} "

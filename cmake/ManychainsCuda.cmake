@@ -28,3 +28,28 @@ set(CMAKE_CUDA_STANDARD_REQUIRED ON)
 find_package(CUDAToolkit REQUIRED)
 set(MANYCHAINS_HAVE_CUDA ON)
 message(STATUS "manychains: CUDA backend for architectures ${CMAKE_CUDA_ARCHITECTURES}")
+
+# manychains_exact_cuda_objects(<name> <library>): the CUDA sources of <library> again, as an
+# OBJECT library compiled without FMA contraction (--fmad=false), like the host code
+# (-ffp-contract=off). Parity tests link these objects ahead of <library>, so that device and
+# host round alike (a fused multiply-add can flip an accept decision on its edge); production
+# code keeps --fmad=true. Usage requirements (include directories, CUDA libraries) come from
+# <library>, whose own objects are then never pulled from its archive.
+function(manychains_exact_cuda_objects name library)
+  get_target_property(sources ${library} SOURCES)
+  get_target_property(source_dir ${library} SOURCE_DIR)
+  get_target_property(options ${library} COMPILE_OPTIONS)
+  set(absolute "")
+  foreach(src IN LISTS sources)
+    if(src MATCHES "\\.cu$")
+      cmake_path(ABSOLUTE_PATH src BASE_DIRECTORY "${source_dir}")
+      list(APPEND absolute "${src}")
+    endif()
+  endforeach()
+  add_library(${name} OBJECT ${absolute})
+  target_link_libraries(${name} PUBLIC ${library})
+  if(options)
+    target_compile_options(${name} PRIVATE ${options})
+  endif()
+  target_compile_options(${name} PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:--fmad=false>)
+endfunction()

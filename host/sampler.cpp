@@ -28,21 +28,6 @@ std::vector<std::size_t> scale_window_ends(std::size_t warmup) {
   return ends;
 }
 
-struct pooled {
-  double accept_prob = 0;
-  std::uint64_t divergent = 0;
-};
-
-/// Sums per-chain totals in chain order, so that the result never depends on thread counts.
-pooled pool(const segment_result& r) {
-  pooled p;
-  for (std::size_t c = 0; c < r.accept_prob.size(); ++c) {
-    p.accept_prob += r.accept_prob[c];
-    p.divergent += r.divergent[c];
-  }
-  return p;
-}
-
 /// Keeps the first `done` of `stride` values in each of n rows of `values` (each row `width` wide),
 /// contiguous: what an interrupted run keeps.
 template <class V>
@@ -240,7 +225,7 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
     request.chol = as<T>(chol);
     request.first_draw = t;
     if (s.save_warmup) out.warmup_step_sizes.push_back(static_cast<double>(request.step_size));
-    const pooled p = pool(engine.run(request));
+    const pooled_totals p = engine.run_pooled(request);
     const double mean_accept = p.accept_prob / static_cast<double>(n);
     warmup_accept += mean_accept;
     out.warmup_divergences += p.divergent;
@@ -328,7 +313,7 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
       const auto piece_start = std::chrono::steady_clock::now();
       request.steps = now * s.thin;
       request.first_draw = done;
-      const pooled p = pool(engine.run(request));
+      const pooled_totals p = engine.run_pooled(request);
       accept_sum += p.accept_prob;
       out.divergences += p.divergent;
       out.sampling_steps_done += request.steps;

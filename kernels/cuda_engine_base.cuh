@@ -1,17 +1,45 @@
-// What every CUDA engine shares: state upload/download, per-segment totals, and draws recorded
-// on the device in bounded chunks, copied out while the next chunk samples, then transposed into
-// the host's (chains, draws, dim) buffer.
+// What every CUDA engine shares: state upload/download, per-segment totals (per chain, or summed
+// on the device), and draws recorded on the device in bounded chunks, copied out while the next
+// chunk samples, then transposed into the host's (chains, draws, dim) buffer on all host threads.
 #pragma once
 
 #include <algorithm>
 #include <string>
 
+#include <cub/block/block_reduce.cuh>
+
 #include "chain_state.cuh"
+#include "draw_transpose.hpp"
 #include "manychains/engine.hpp"
 
 namespace manychains {
 
 std::string cuda_device_name();
+
+/// One block sums the per-chain totals in a fixed order (the same sum on every run).
+template <int Threads>
+__global__ void pool_totals_kernel(const double* accept_prob, const std::uint64_t* accepted,
+                                   const std::uint64_t* divergent, std::size_t n, pooled_totals* out) {
+  using reduce_double = cub::BlockReduce<double, Threads>;
+  using reduce_count = cub::BlockReduce<unsigned long long, Threads>;
+  __shared__ union {
+    typename reduce_double::TempStorage d;
+    typename reduce_count::TempStorage u;
+  } temp;
+  double a = 0;
+  unsigned long long acc = 0, div = 0;
+  for (std::size_t c = threadIdx.x; c < n; c += Threads) {
+    a += accept_prob[c];
+    acc += accepted[c];
+    div += divergent[c];
+  }
+  const double total_accept = reduce_double(temp.d).Sum(a);
+  __syncthreads();
+  const unsigned long long total_accepted = reduce_count(temp.u).Sum(acc);
+  __syncthreads();
+  const unsigned long long total_divergent = reduce_count(temp.u).Sum(div);
+  if (threadIdx.x == 0) *out = pooled_totals{total_accept, total_accepted, total_divergent};
+}
 
 template <class T>
 class cuda_engine_base : public chain_engine<T> {
@@ -44,19 +72,17 @@ class cuda_engine_base : public chain_engine<T> {
   }
 
   segment_result run(const segment_request<T>& request) override {
-    state_.scale.upload(request.scale);
-    state_.chol.upload(request.chol);
-    state_.accept_prob.zero();
-    state_.accepted.zero();
-    state_.divergent.zero();
-    if (request.draws && request.stats.wanted()) return run_with_draw_stats(request);
-    if (!request.draws) {
-      advance(request, request.steps, nullptr);
-    } else {
-      stream_draws(request);
-    }
+    run_steps(request);
     MC_CUDA_TRY(cudaDeviceSynchronize());
     return segment_result{state_.accept_prob.download(), state_.accepted.download(), state_.divergent.download()};
+  }
+
+  pooled_totals run_pooled(const segment_request<T>& request) override {
+    run_steps(request);
+    pool_totals_kernel<256><<<1, 256>>>(state_.accept_prob.data(), state_.accepted.data(), state_.divergent.data(),
+                                        state_.n, pooled_.data());
+    MC_CUDA_TRY(cudaGetLastError());
+    return pooled_.download().front();  // synchronises
   }
 
   std::vector<T> positions() override { return to_chain_major(state_.x.download(), state_.n, state_.dim); }
@@ -77,6 +103,33 @@ class cuda_engine_base : public chain_engine<T> {
   static constexpr std::size_t draws_chunk_bytes = std::size_t(64) << 20;
 
  private:
+  /// Uploads the preconditioner where it changed, zeroes the totals, and runs every step of the
+  /// request, as the CPU engine does: with draws kept, steps beyond the last whole thinning
+  /// interval still run (they keep no draw).
+  void run_steps(const segment_request<T>& request) {
+    if (request.scale != scale_) {
+      state_.scale.upload(request.scale);
+      scale_ = request.scale;
+    }
+    if (request.chol != chol_) {
+      state_.chol.upload(request.chol);
+      chol_ = request.chol;
+    }
+    state_.accept_prob.zero();
+    state_.accepted.zero();
+    state_.divergent.zero();
+    if (!request.draws) {
+      advance(request, request.steps, nullptr);
+      return;
+    }
+    if (request.stats.wanted())
+      run_with_draw_stats(request);
+    else
+      stream_draws(request);
+    const std::size_t rest = request.steps - (request.steps / request.thin) * request.thin;
+    if (rest) advance(request, rest, nullptr);
+  }
+
   /// Draws in chunks that alternate between two device buffers: while chunk i is sampled, chunk
   /// i − 1 is copied to pinned host memory on a second stream, and the host files chunk i − 2
   /// into the (chains, draws, dim) layout. Device memory stays at two chunks however long the run.
@@ -114,10 +167,11 @@ class cuda_engine_base : public chain_engine<T> {
   /// One thinning interval per launch, reading each chain's totals after it: the kept draw's
   /// log-density, mean acceptance and divergence. Slower than stream_draws' fused launches (a
   /// fused per-draw record in the kernels is left for later), but the same chains bit for bit.
-  segment_result run_with_draw_stats(const segment_request<T>& request) {
+  /// The segment's per-chain totals are left on the device, as stream_draws leaves them.
+  void run_with_draw_stats(const segment_request<T>& request) {
     const std::size_t n = state_.n, kept = request.steps / request.thin;
-    segment_result total{std::vector<double>(n, 0.0), std::vector<std::uint64_t>(n, 0),
-                         std::vector<std::uint64_t>(n, 0)};
+    std::vector<double> total_accept_prob(n, 0.0);
+    std::vector<std::uint64_t> total_accepted(n, 0), total_divergent(n, 0);
     segment_request<T> one = request;
     one.steps = request.thin;
     for (std::size_t k = 0; k < kept; ++k) {
@@ -131,27 +185,26 @@ class cuda_engine_base : public chain_engine<T> {
       const std::vector<std::uint64_t> accepted = state_.accepted.download(), divergent = state_.divergent.download();
       const std::vector<T> logp = state_.logp.download();
       for (std::size_t c = 0; c < n; ++c) {
-        total.accept_prob[c] += accept_prob[c];
-        total.accepted[c] += accepted[c];
-        total.divergent[c] += divergent[c];
+        total_accept_prob[c] += accept_prob[c];
+        total_accepted[c] += accepted[c];
+        total_divergent[c] += divergent[c];
         const std::size_t i = c * request.draws_per_chain + one.first_draw;
         request.stats.logp[i] = static_cast<double>(logp[c]);
         request.stats.accept_prob[i] = accept_prob[c] / static_cast<double>(request.thin);
         request.stats.divergent[i] = divergent[c] > 0 ? 1 : 0;
       }
     }
-    return total;
+    state_.accept_prob.upload(total_accept_prob);
+    state_.accepted.upload(total_accepted);
+    state_.divergent.upload(total_divergent);
   }
 
   /// Device layout draws[(k * dim + j) * n + c] of draws [first, first + count) to the host's
   /// (chains, draws, dim) buffer.
   void file_draws(const segment_request<T>& request, const T* host, std::size_t first, std::size_t count) {
-    const std::size_t n = state_.n, d = state_.dim;
-    for (std::size_t k = 0; k < count; ++k)
-      for (std::size_t j = 0; j < d; ++j)
-        for (std::size_t c = 0; c < n; ++c)
-          request.draws[(c * request.draws_per_chain + request.first_draw + first + k) * d + j] =
-              host[(k * d + j) * n + c];
+    const std::size_t d = state_.dim;
+    transpose_draws(host, count, d, state_.n,
+                    draw_destination<T>{request.draws + (request.first_draw + first) * d, request.draws_per_chain * d});
   }
 
   struct draw_buffer {
@@ -161,6 +214,8 @@ class cuda_engine_base : public chain_engine<T> {
   };
   draw_buffer draw_buffers_[2];
   cudaStream_t copy_stream_ = nullptr;
+  std::vector<T> scale_, chol_;  ///< the preconditioner on the device
+  device_buffer<pooled_totals> pooled_{1};
 };
 
 }  // namespace manychains

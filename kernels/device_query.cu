@@ -1,6 +1,7 @@
 // Is there a GPU we can use? A binary linked with the static CUDA runtime starts without a
 // driver; cudaGetDeviceCount then fails with "driver version is insufficient" (error 35) rather
-// than cudaErrorNoDevice. Both mean "no GPU" here.
+// than cudaErrorNoDevice. Both mean "no GPU" here, except under MANYCHAINS_EXPECT_GPU=1, where
+// they are an error (a driver older than the toolkit reads the same way).
 #include <cuda_runtime.h>
 
 #include <string>
@@ -12,16 +13,18 @@ namespace manychains {
 bool cuda_usable(std::string* reason) {
   int count = 0;
   const cudaError_t status = cudaGetDeviceCount(&count);
+  std::string why;
   if (status != cudaSuccess) {
     (void)cudaGetLastError();
-    if (reason) *reason = std::string("no usable CUDA GPU (") + cudaGetErrorString(status) + ")";
-    return false;
+    why = std::string("no usable CUDA GPU (") + cudaGetErrorString(status) + ")";
+  } else if (count == 0) {
+    why = "no CUDA GPU found";
+  } else {
+    return true;
   }
-  if (count == 0) {
-    if (reason) *reason = "no CUDA GPU found";
-    return false;
-  }
-  return true;
+  refuse_fallback_when_gpu_expected(why);
+  if (reason) *reason = why;
+  return false;
 }
 
 std::string cuda_device_name() {

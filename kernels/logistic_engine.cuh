@@ -113,12 +113,12 @@ class cuda_logistic_engine final : public cuda_engine_base<T> {
 
   void advance(const segment_request<T>& r, std::size_t steps, T* draws) override {
     auto& s = this->state_;
-    const unsigned grid = blocks_for(s.n, 128);
+    const unsigned threads = chain_block_threads(s.n), grid = blocks_for(s.n, threads);
     for (std::size_t step = 0; step < steps; ++step) {
-      propose_kernel<T><<<grid, 128>>>(s.ref(), s.pre(), r.step_size, this->seed_, this->range_.first);
+      propose_kernel<T><<<grid, threads>>>(s.ref(), s.pre(), r.step_size, this->seed_, this->range_.first);
       evaluate(s.proposal.data(), s.n, s.proposal_logp.data(), s.proposal_grad.data());
       T* out = draws && (step + 1) % r.thin == 0 ? draws + ((step + 1) / r.thin - 1) * s.dim * s.n : nullptr;
-      accept_kernel<T><<<grid, 128>>>(s.ref(), s.pre(), r.step_size, r.kind, this->seed_, this->range_.first,
+      accept_kernel<T><<<grid, threads>>>(s.ref(), s.pre(), r.step_size, r.kind, this->seed_, this->range_.first,
                                       out);
       MC_CUDA_TRY(cudaGetLastError());
     }

@@ -82,7 +82,8 @@ class cuda_pointwise_engine final : public cuda_engine_base<T> {
   template <std::size_t Local>
   void launch_steps(const segment_request<T>& r, std::size_t steps, T* draws) {
     auto& s = this->state_;
-    pointwise_steps_kernel<T, Ref, Local><<<blocks_for(s.n, 128), 128>>>(
+    const unsigned threads = chain_block_threads(s.n);
+    pointwise_steps_kernel<T, Ref, Local><<<blocks_for(s.n, threads), threads>>>(
         ref_, s.ref(), s.pre(), r.step_size, r.kind, steps, r.thin, draws, this->seed_, this->range_.first);
     MC_CUDA_TRY(cudaGetLastError());
   }

@@ -12,16 +12,14 @@
 #include "manychains/devices.hpp"
 #include "manychains/diagnostics.hpp"
 #include "manychains/error.hpp"
+#include "gpu_test_support.hpp"
 #include "manychains/io/npy.hpp"
 
 namespace mc = manychains;
 
 namespace {
 
-std::string data_dir() {
-  const std::string here = __FILE__;
-  return here.substr(0, here.find_last_of('/')) + "/data/diagnostics";
-}
+std::string data_dir() { return mc::testing::test_data_dir() + "/diagnostics"; }
 
 void expect_close(const std::optional<double>& gpu, const std::optional<double>& cpu, const std::string& what) {
   ASSERT_EQ(gpu.has_value(), cpu.has_value()) << what;
@@ -76,11 +74,7 @@ std::vector<double> ar1(std::size_t chains, std::size_t draws, std::size_t dim, 
   return x;
 }
 
-#define REQUIRE_GPU()                                  \
-  do {                                                 \
-    std::string reason;                                \
-    if (!mc::cuda_usable(&reason)) GTEST_SKIP() << reason; \
-  } while (0)
+#define REQUIRE_GPU() MC_SKIP_WITHOUT_GPU()
 
 TEST(diagnostics_gpu, matches_cpu_on_the_arviz_reference_cases) {
   REQUIRE_GPU();

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <string>
 
+#include "gpu_test_support.hpp"
 #include "manychains/devices.hpp"
 #include "manychains/em.hpp"
 
@@ -27,11 +28,8 @@ std::vector<double> mixture_data(std::size_t n, int d, int K) {
 }
 
 template <class T>
-void compare(covariance_type type, em_precision precision, double rel) {
-  std::string reason;
-  if (!cuda_usable(&reason)) GTEST_SKIP() << reason;
-  const int d = 5, K = 4;
-  const std::size_t n = 50000;
+void compare(covariance_type type, em_precision precision, double rel, std::size_t n = 50000, int d = 5, int K = 4) {
+  MC_SKIP_WITHOUT_GPU();
   const auto x = mixture_data(n, d, K);
   gaussian_mixture_options o;
   o.n_components = K;
@@ -61,3 +59,15 @@ TEST(EmGpu, SphericalDoubleMatchesCpu) { compare<double>(covariance_type::spheri
 TEST(EmGpu, TiedDoubleMatchesCpu) { compare<double>(covariance_type::tied, em_precision::float64, 1e-10); }
 // Float: per-point log-densities round at ~1e-7 relative on both; FMA contraction differs.
 TEST(EmGpu, FullFloatMatchesCpu) { compare<float>(covariance_type::full, em_precision::float32, 2e-5); }
+TEST(EmGpu, DiagFloatMatchesCpu) { compare<float>(covariance_type::diag, em_precision::float32, 2e-5); }
+TEST(EmGpu, SphericalFloatMatchesCpu) { compare<float>(covariance_type::spherical, em_precision::float32, 2e-5); }
+TEST(EmGpu, TiedFloatMatchesCpu) { compare<float>(covariance_type::tied, em_precision::float32, 2e-5); }
+// More points than one grid-stride pass of the E-step covers (8 blocks of 256 per SM: 270,336
+// on a 132-SM H200) and more than one scatter chunk (2^20 points).
+TEST(EmGpu, BeyondOneGridStridePassMatchesCpu) {
+  compare<double>(covariance_type::full, em_precision::float64, 1e-10, 1100000, 5, 4);
+}
+// Dimensions above 5 (the Cholesky solves and scatter matrices grow with d²).
+TEST(EmGpu, TwelveDimensionsFullMatchesCpu) { compare<double>(covariance_type::full, em_precision::float64, 1e-10, 60000, 12, 3); }
+TEST(EmGpu, TwelveDimensionsTiedMatchesCpu) { compare<double>(covariance_type::tied, em_precision::float64, 1e-10, 60000, 12, 3); }
+TEST(EmGpu, TwelveDimensionsFullFloatMatchesCpu) { compare<float>(covariance_type::full, em_precision::float32, 5e-5, 60000, 12, 3); }

@@ -7,6 +7,7 @@
 #include "../kernels/cuda_engine_base.cuh"
 #include "../kernels/curand_stream.cuh"
 #include "../kernels/device_buffer.cuh"
+#include "gpu_test_support.hpp"
 #include "manychains/devices.hpp"
 #include "manychains/random_variates.hpp"
 #include "manychains/sampler.hpp"
@@ -15,11 +16,7 @@ using namespace manychains;
 
 namespace {
 
-#define SKIP_WITHOUT_GPU()                                          \
-  do {                                                              \
-    std::string reason;                                             \
-    if (!cuda_usable(&reason)) GTEST_SKIP() << reason;              \
-  } while (0)
+#define SKIP_WITHOUT_GPU() MC_SKIP_WITHOUT_GPU()
 
 __global__ void draw_blocks(std::uint64_t seed, const std::uint64_t* chains, const std::uint64_t* first_blocks,
                             std::size_t n, int blocks_each, std::uint32_t* out) {
@@ -89,25 +86,62 @@ TEST(GpuRandom, DeviceNormalsAgreeWithHostToOneMillionth) {
   }
 }
 
-template <class T>
-void expect_same_trajectories(const std::string& spec, double tolerance) {
-  const any_target target = make_target(spec);
+sample_settings short_run() {
   sample_settings s;
   s.chains = 256;
   s.warmup = 0;
   s.draws = 20;
   s.step_size = 0.2;
   s.seed = 17;
+  return s;
+}
+
+/// The CPU and CUDA engines through the whole runner (warm-up, adaptation, thinning) on the
+/// same seed: the same draws, to `tolerance` relative, for all but a `flips` fraction of values
+/// (a rounding difference can flip an accept decision on its edge, and the chain then differs).
+template <class T>
+void expect_same_run(const std::string& spec, const sample_settings& s, double tolerance, double flips = 1e-3) {
+  const any_target target = make_target(spec);
   auto cpu = make_cpu_engine<T>(target, chain_range{0, s.chains}, s.seed);
   auto gpu = make_cuda_engine<T>(target, chain_range{0, s.chains}, s.seed);
   const auto a = run_sampler<T>(*cpu, info_of(target), s);
   const auto b = run_sampler<T>(*gpu, info_of(target), s);
-  ASSERT_EQ(a.draws.size(), b.draws.size());
+  ASSERT_EQ(a.draws.size(), b.draws.size()) << spec;
+  ASSERT_EQ(a.kept_draws, b.kept_draws) << spec;
   std::size_t differ = 0;
-  for (std::size_t i = 0; i < a.draws.size(); ++i)
+  for (std::size_t i = 0; i < a.draws.size(); ++i) {
+    ASSERT_TRUE(std::isfinite(double(b.draws[i]))) << spec << " value " << i;
     differ += std::abs(double(a.draws[i]) - double(b.draws[i])) > tolerance * std::max(1.0, std::abs(double(a.draws[i])));
-  // A rounding difference can flip an accept decision that sits on the edge; allow a handful.
-  EXPECT_LE(differ, a.draws.size() / 1000) << spec;
+  }
+  EXPECT_LE(double(differ), flips * double(a.draws.size())) << spec << ": " << differ << " values differ";
+  // Adaptation reads pooled acceptance (summed on the device in another order) and the chains'
+  // positions: the adapted step size and preconditioner agree to rounding.
+  EXPECT_NEAR(b.step_size, a.step_size, 1e3 * tolerance * a.step_size) << spec;
+  ASSERT_EQ(a.scale.size(), b.scale.size());
+  for (std::size_t j = 0; j < a.scale.size(); ++j) EXPECT_NEAR(b.scale[j], a.scale[j], 1e3 * tolerance * a.scale[j]) << spec;
+  ASSERT_EQ(a.chol.size(), b.chol.size()) << spec;
+  for (std::size_t j = 0; j < a.chol.size(); ++j) EXPECT_NEAR(b.chol[j], a.chol[j], 1e3 * tolerance) << spec;
+  EXPECT_NEAR(b.accept_rate, a.accept_rate, 1e-2) << spec;
+  EXPECT_EQ(b.divergences, a.divergences) << spec;
+}
+
+template <class T>
+void expect_same_trajectories(const std::string& spec, double tolerance) {
+  expect_same_run<T>(spec, short_run(), tolerance);
+}
+
+/// A logistic-regression data set with an intercept-like pair of covariates, from a fixed stream.
+std::string logistic_csv(const std::string& name, int rows) {
+  const std::string path = ::testing::TempDir() + "/" + name + ".csv";
+  std::ofstream csv(path);
+  csv << "a,b,y\n";
+  philox_stream s{3, 0, 0};
+  for (int i = 0; i < rows; ++i) {
+    const words4 w = s.next4();
+    const double a = uniform_open01<double>(w.x) * 4 - 2, b = uniform_open01<double>(w.y) * 4 - 2;
+    csv << a << "," << b << "," << (uniform_open01<double>(w.z) < 1 / (1 + std::exp(-(0.5 + a - b))) ? 1 : 0) << "\n";
+  }
+  return path;
 }
 
 // One segment whose draws span three full device chunks and a partial one: the double-buffered
@@ -155,17 +189,137 @@ TEST(GpuEngine, TrajectoriesMatchCpuInFloat) {
 
 TEST(GpuEngine, LogisticBatchedTrajectoriesMatchCpu) {
   SKIP_WITHOUT_GPU();
-  const std::string path = ::testing::TempDir() + "/logistic_gpu.csv";
-  std::ofstream csv(path);
-  csv << "a,b,y\n";
-  philox_stream s{3, 0, 0};
-  for (int i = 0; i < 500; ++i) {
-    const words4 w = s.next4();
-    const double a = uniform_open01<double>(w.x) * 4 - 2, b = uniform_open01<double>(w.y) * 4 - 2;
-    csv << a << "," << b << "," << (uniform_open01<double>(w.z) < 1 / (1 + std::exp(-(0.5 + a - b))) ? 1 : 0) << "\n";
+  expect_same_trajectories<double>("logistic:data=" + logistic_csv("logistic_gpu", 500), 1e-9);
+}
+
+// Chains of more than 32 dimensions step in the global arrays (the Local = 0 kernel); 9 and 32
+// take the local_chain<32> one, 33 is the first above it.
+TEST(GpuEngine, GlobalMemoryKernelAboveThirtyTwoDimensionsMatchesCpu) {
+  SKIP_WITHOUT_GPU();
+  for (const char* spec : {"gaussian:dim=9,rho=0.5", "gaussian:dim=32,rho=0.5", "gaussian:dim=33,rho=0.5",
+                           "gaussian:dim=100,rho=0.5", "rosenbrock:dim=40"})
+    expect_same_trajectories<double>(spec, 1e-9);
+  expect_same_trajectories<float>("gaussian:dim=40,rho=0.5", 1e-4);
+}
+
+// Warm-up through run_pooled (totals summed on the device) with step-size dual averaging and the
+// dense preconditioner (a Cholesky factor in the proposal).
+TEST(GpuEngine, WarmupWithDenseMetricMatchesCpu) {
+  SKIP_WITHOUT_GPU();
+  sample_settings s = short_run();
+  s.chains = 512;
+  s.warmup = 200;
+  s.step_size.reset();
+  s.metric = metric_kind::dense;
+  expect_same_run<double>("gaussian:dim=10,rho=0.9", s, 1e-8);
+  expect_same_run<double>("gaussian:dim=40,rho=0.5", s, 1e-8);  // dense with the global-memory kernel
+  s.metric = metric_kind::diagonal;
+  expect_same_run<double>("funnel:dim=5", s, 1e-8, 5e-3);
+  expect_same_run<float>("gaussian:dim=10,rho=0.9", s, 1e-4, 5e-3);
+}
+
+TEST(GpuEngine, ThinnedDrawsMatchCpu) {
+  SKIP_WITHOUT_GPU();
+  sample_settings s = short_run();
+  s.thin = 3;
+  s.draws = 31;  // 10 kept: the runner asks for whole thinning intervals (30 steps)
+  expect_same_run<double>("gaussian:dim=10,rho=0.5", s, 1e-9);
+  expect_same_run<double>("gaussian:dim=40", s, 1e-9);
+}
+
+TEST(GpuEngine, UnadjustedLangevinMatchesCpu) {
+  SKIP_WITHOUT_GPU();
+  sample_settings s = short_run();
+  s.sampler = sampler_kind::ula;
+  s.step_size = 0.05;
+  for (const char* spec : {"gaussian:dim=10,rho=0.5", "gaussian:dim=40", "rosenbrock:dim=4"})
+    expect_same_run<double>(spec, s, 1e-9);
+  expect_same_run<float>("gaussian:dim=10,rho=0.5", s, 1e-4);
+}
+
+// Chain counts that fill many blocks, the last one partly: 5,001 chains (blocks of 32 threads on
+// a 132-SM device), 70,001 (blocks of 128).
+TEST(GpuEngine, ManyBlocksOfChainsMatchCpu) {
+  SKIP_WITHOUT_GPU();
+  sample_settings s = short_run();
+  for (std::size_t chains : {5001u, 70001u}) {
+    s.chains = chains;
+    s.draws = 5;
+    expect_same_run<double>("gaussian:dim=3,rho=0.5", s, 1e-9);
   }
-  csv.close();
-  expect_same_trajectories<double>("logistic:data=" + path, 1e-9);
+}
+
+// A segment whose steps are not a whole number of thinning intervals: the CUDA engine, like the
+// CPU one, runs all of them (10 steps, thin 3: three kept, and one more step).
+TEST(GpuEngine, StepsBeyondTheLastThinningIntervalRun) {
+  SKIP_WITHOUT_GPU();
+  const any_target target = make_target("gaussian:dim=10,rho=0.5");
+  const std::size_t chains = 300, dim = 10;
+  auto cpu = make_cpu_engine<double>(target, chain_range{0, chains}, 8);
+  auto gpu = make_cuda_engine<double>(target, chain_range{0, chains}, 8);
+  const auto [x0, blocks] = initial_positions(*cpu, info_of(target), 8);
+  cpu->initialize(x0, blocks);
+  gpu->initialize(x0, blocks);
+  segment_request<double> request;
+  request.steps = 10;
+  request.thin = 3;
+  request.step_size = 0.4;
+  request.scale.assign(dim, 1.0);
+  request.draws_per_chain = 3;
+  std::vector<double> a(chains * 3 * dim), b(a.size(), std::nan(""));
+  request.draws = a.data();
+  const pooled_totals pa = sum_over_chains(cpu->run(request));
+  request.draws = b.data();
+  const pooled_totals pb = gpu->run_pooled(request);
+  EXPECT_NEAR(pb.accept_prob, pa.accept_prob, 1e-9 * pa.accept_prob);
+  EXPECT_EQ(pb.accepted, pa.accepted);
+  const auto xa = cpu->positions(), xb = gpu->positions();
+  std::size_t differ = 0;
+  for (std::size_t i = 0; i < xa.size(); ++i) differ += std::abs(xa[i] - xb[i]) > 1e-9 * std::max(1.0, std::abs(xa[i]));
+  EXPECT_LE(differ, xa.size() / 1000) << "positions after 10 steps";
+  for (std::size_t i = 0; i < a.size(); ++i) ASSERT_NEAR(b[i], a[i], 1e-9 * std::max(1.0, std::abs(a[i])));
+}
+
+// run_pooled sums on the device what run returns per chain.
+TEST(GpuEngine, PooledTotalsEqualTheSumOfPerChainTotals) {
+  SKIP_WITHOUT_GPU();
+  const any_target target = make_target("funnel:dim=5");
+  const std::size_t chains = 3000;
+  auto one = make_cuda_engine<double>(target, chain_range{0, chains}, 4);
+  auto two = make_cuda_engine<double>(target, chain_range{0, chains}, 4);
+  const auto [x0, blocks] = initial_positions(*one, info_of(target), 4);
+  one->initialize(x0, blocks);
+  two->initialize(x0, blocks);
+  segment_request<double> request;
+  request.steps = 7;
+  request.step_size = 1.5;  // large: some divergences and rejections
+  request.scale.assign(5, 1.0);
+  for (int segment = 0; segment < 3; ++segment) {
+    const pooled_totals want = sum_over_chains(one->run(request));
+    const pooled_totals got = two->run_pooled(request);
+    EXPECT_NEAR(got.accept_prob, want.accept_prob, 1e-12 * want.accept_prob);
+    EXPECT_EQ(got.accepted, want.accepted);
+    EXPECT_EQ(got.divergent, want.divergent);
+    EXPECT_GT(want.accepted, 0u);
+    EXPECT_LT(want.accepted, 7u * chains);
+  }
+}
+
+// More chains than one GEMM takes (cuda_logistic_engine: 256 MiB / (sizeof(T) · rows) chains per
+// GEMM): 100,000 rows give 335 chains a GEMM in double, 671 in float.
+TEST(GpuEngine, LogisticWithSeveralGemmChunksMatchesCpu) {
+  SKIP_WITHOUT_GPU();
+  const std::string spec = "logistic:data=" + logistic_csv("logistic_rows", 100000);
+  sample_settings s = short_run();
+  s.draws = 5;
+  s.step_size = 0.002;
+  s.chains = 700;
+  expect_same_run<double>(spec, s, 1e-9);
+  // Float (cublasSgemm): the log-likelihood of 100,000 rows carries rounding near 1e-3 in
+  // absolute terms on each side, which moves accept probabilities by as much; a few percent of
+  // chains flip a decision within 5 steps.
+  s.chains = 1500;
+  expect_same_run<float>(spec, s, 1e-3, 0.05);
 }
 
 // Per-draw statistics (posterior.nc's sample_stats) from the CUDA engine equal the CPU engine's:

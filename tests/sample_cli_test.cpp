@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "manychains/devices.hpp"
 #include "manychains/io/inference_data.hpp"
 #include "manychains/io/npy.hpp"
 #include "test_support.hpp"
@@ -112,10 +113,49 @@ INSTANTIATE_TEST_SUITE_P(
                       bad_input{"ragged_csv", "--target logistic:data=DIR/ragged.csv", "ragged.csv:3: expected 3 fields, found 2 (ragged CSV)"},
                       bad_input{"nan_in_csv", "--target logistic:data=DIR/nan.csv", "nan.csv:4: field 1 is nan; data must be finite"},
                       bad_input{"text_in_csv", "--target logistic:data=DIR/text.csv", "text.csv:3: field 1 ('abc') is not a number"},
-                      bad_input{"cuda_without_gpu", "--device cuda", "--device cuda:"},
                       bad_input{"too_large", "--chains 2000000000 --draws 1000000 --target gaussian:dim=100",
                                 "(the chains' state, per-draw statistics and per-parameter summaries) need"}),
     [](const ::testing::TestParamInfo<bad_input>& info) { return info.param.name; });
+
+// `--device cuda` runs on a GPU where one can be used, and is refused with the reason where not:
+// the same suite passes on a CPU machine and on a GPU machine.
+TEST(SampleCli, DeviceCudaRunsWithAGpuAndIsRefusedWithout) {
+  const std::string out = temp_dir("cuda");
+  const auto r = run_command(cli() + " sample --target gaussian:dim=3 --chains 64 --warmup 20 --draws 10 "
+                             "--device cuda --quiet --out " + out);
+  std::string reason;
+  if (manychains::cuda_usable(&reason)) {
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const auto run = nlohmann::json::parse(std::ifstream(out + "/run.json"));
+    EXPECT_EQ(run["device_used"].get<std::string>().rfind("cuda", 0), 0u) << run["device_used"];
+  } else {
+    EXPECT_NE(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("--device cuda: " + reason), std::string::npos) << r.output;
+  }
+}
+
+// MANYCHAINS_EXPECT_GPU=1: `--device auto` must not fall back to the CPU; without a GPU it fails
+// with one line that names the variable and the reason.
+TEST(SampleCli, ExpectGpuForbidsTheCpuFallbackOfDeviceAuto) {
+  const std::string out = temp_dir("expect-gpu");
+  const auto r = run_command("MANYCHAINS_EXPECT_GPU=1 " + cli() +
+                             " sample --target gaussian:dim=3 --chains 64 --warmup 20 --draws 10 "
+                             "--device auto --quiet --out " + out);
+  std::string reason;
+  if (manychains::cuda_usable(&reason)) {
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const auto run = nlohmann::json::parse(std::ifstream(out + "/run.json"));
+    EXPECT_EQ(run["device_used"].get<std::string>().rfind("cuda", 0), 0u) << run["device_used"];
+  } else {
+    EXPECT_NE(r.exit_code, 0) << r.output;
+    EXPECT_EQ(r.output, "error: MANYCHAINS_EXPECT_GPU=1 but " + reason + "\n");
+    EXPECT_FALSE(std::filesystem::exists(out + "/run.json"));
+  }
+  // Without the variable, the same command falls back to the CPU where there is no GPU.
+  const auto fallback = run_command(cli() + " sample --target gaussian:dim=3 --chains 64 --warmup 20 --draws 10 "
+                                    "--device auto --quiet --out " + out);
+  EXPECT_EQ(fallback.exit_code, 0) << fallback.output;
+}
 
 TEST(SampleCli, CtrlCKeepsCompletedDrawsMarkedPartial) {
   const std::string out = temp_dir("interrupt");

@@ -21,7 +21,9 @@ namespace {
 }  // namespace
 
 bool cuda_usable(std::string* reason) {
-  if (reason) *reason = "this build has no CUDA backend (configured with MANYCHAINS_CUDA=OFF or without nvcc)";
+  const std::string why = "this build has no CUDA backend (configured with MANYCHAINS_CUDA=OFF or without nvcc)";
+  refuse_fallback_when_gpu_expected(why);
+  if (reason) *reason = why;
   return false;
 }
 

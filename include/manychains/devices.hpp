@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
 
@@ -22,6 +24,9 @@ enum class device_choice { automatic, cpu, cuda };
 enum class backend_kind { cpu, cuda };
 
 /// Whether this build has a CUDA backend and a usable device; `reason` says why not.
+/// Under MANYCHAINS_EXPECT_GPU=1 "no" is not an answer: it throws device_unavailable instead, so that
+/// `--device auto` cannot fall back to the CPU and a gpu test cannot skip (a driver older than
+/// the toolkit would otherwise read as "no GPU" and every gpu test would pass by skipping).
 bool cuda_usable(std::string* reason);
 
 /// The name of the CUDA device runs use (meaningful where cuda_usable; "none" in a CPU-only build).
@@ -40,6 +45,17 @@ backend_kind select_device(device_choice choice);
 inline void require_cuda(const std::string& what) {
   std::string reason;
   if (!cuda_usable(&reason)) throw device_unavailable(what + ": " + reason);
+}
+
+/// Whether MANYCHAINS_EXPECT_GPU=1 is set in the environment.
+inline bool gpu_expected() {
+  const char* v = std::getenv("MANYCHAINS_EXPECT_GPU");
+  return v && std::strcmp(v, "1") == 0;
+}
+
+/// Throws device_unavailable "MANYCHAINS_EXPECT_GPU=1 but <reason>" (exit 2) when a GPU is expected.
+inline void refuse_fallback_when_gpu_expected(const std::string& reason) {
+  if (gpu_expected()) throw device_unavailable("MANYCHAINS_EXPECT_GPU=1 but " + reason);
 }
 
 /// A CUDA engine for any built-in target; throws device_error when CUDA cannot be used.

@@ -54,6 +54,23 @@ struct segment_result {
   std::vector<std::uint64_t> divergent;
 };
 
+/// A segment's totals summed over all chains: what warm-up adaptation reads.
+struct pooled_totals {
+  double accept_prob = 0;
+  std::uint64_t accepted = 0, divergent = 0;
+};
+
+/// Sums per-chain totals in chain order, so that the result never depends on thread counts.
+inline pooled_totals sum_over_chains(const segment_result& r) {
+  pooled_totals p;
+  for (std::size_t c = 0; c < r.accept_prob.size(); ++c) {
+    p.accept_prob += r.accept_prob[c];
+    p.accepted += r.accepted[c];
+    p.divergent += r.divergent[c];
+  }
+  return p;
+}
+
 template <class T>
 class chain_engine {
  public:
@@ -69,6 +86,9 @@ class chain_engine {
   virtual void initialize(const std::vector<T>& positions, const std::vector<std::uint64_t>& stream_blocks) = 0;
   /// Advances every chain `request.steps` steps.
   virtual segment_result run(const segment_request<T>& request) = 0;
+  /// run(), summed over chains. The CUDA engine sums on the device and copies three numbers
+  /// instead of three per-chain arrays (warm-up calls this once per step).
+  virtual pooled_totals run_pooled(const segment_request<T>& request) { return sum_over_chains(run(request)); }
   /// Current positions, chain-major (chains × dim).
   virtual std::vector<T> positions() = 0;
 };
