@@ -189,6 +189,8 @@ def main():
     p.add_argument("--data", default=DATA, help="the posteriordb data folder (default: %(default)s)")
     p.add_argument("--out", help="markdown table to write (also printed)")
     p.add_argument("--json", help="raw results to write")
+    p.add_argument("--table-from", nargs="+", metavar="LOG",
+                   help="only render the table from the result lines (one JSON object a line) of earlier runs")
     p.add_argument("--child-method", help=argparse.SUPPRESS)
     p.add_argument("--child-posterior", help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -197,6 +199,10 @@ def main():
         return child(args)
 
     results = []
+    if args.table_from:
+        for path in args.table_from:
+            results += [json.loads(l) for l in open(path) if l.startswith("{")]
+        return write_table(args, results)
     for name in args.posteriors.split(","):
         for method in args.methods.split(","):
             cmd = [sys.executable, __file__, "--child-method", method, "--child-posterior", name,
@@ -208,7 +214,10 @@ def main():
             r.update(posterior=name, method=method)
             results.append(r)
             print(json.dumps(r), flush=True)
+    write_table(args, results)
 
+
+def write_table(args, results):
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     lines = [f"# Time to bulk ESS >= {args.target_ess:g} with R-hat <= 1.01",
              "", f"{datetime.date.today().isoformat()}, commit {commit}, {os.cpu_count()} CPU cores "
