@@ -127,7 +127,7 @@ TEST(SampleCli, DeviceCudaRunsWithAGpuAndIsRefusedWithout) {
   if (manychains::cuda_usable(&reason)) {
     ASSERT_EQ(r.exit_code, 0) << r.output;
     const auto run = nlohmann::json::parse(std::ifstream(out + "/run.json"));
-    EXPECT_EQ(run["device_used"].get<std::string>().rfind("cuda", 0), 0u) << run["device_used"];
+    EXPECT_EQ(run["device"].get<std::string>().rfind("cuda", 0), 0u) << run["device"];
   } else {
     EXPECT_NE(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("--device cuda: " + reason), std::string::npos) << r.output;
@@ -145,7 +145,7 @@ TEST(SampleCli, ExpectGpuForbidsTheCpuFallbackOfDeviceAuto) {
   if (manychains::cuda_usable(&reason)) {
     ASSERT_EQ(r.exit_code, 0) << r.output;
     const auto run = nlohmann::json::parse(std::ifstream(out + "/run.json"));
-    EXPECT_EQ(run["device_used"].get<std::string>().rfind("cuda", 0), 0u) << run["device_used"];
+    EXPECT_EQ(run["device"].get<std::string>().rfind("cuda", 0), 0u) << run["device"];
   } else {
     EXPECT_NE(r.exit_code, 0) << r.output;
     EXPECT_EQ(r.output, "error: MANYCHAINS_EXPECT_GPU=1 but " + reason + "\n");
