@@ -14,6 +14,7 @@
 #include "manychains/ensemble/ensemble.hpp"
 #include "manychains/error.hpp"
 #include "manychains/io/atomic_file.hpp"
+#include "io/netcdf_library.hpp"
 #include "manychains/io/inference_data.hpp"
 #include "manychains/io/npy.hpp"
 #include "manychains/io/run_folder.hpp"
@@ -139,7 +140,8 @@ void run_stretch_command(const ensemble_options& o, const any_target& target, st
   write_npy(folder.stage("particles.npy"), {shape.total(), info.dim}, r.particles.data());
   write_npy(folder.stage("draws.npy"), {shape.total(), r.kept_draws, info.dim}, r.draws.data());
   write_npy(folder.stage("acceptance_fraction_per_ensemble.npy"), {shape.ensembles}, per_ensemble.data());
-  {  // each walker's chain as an ArviZ chain, as arviz.from_emcee has them
+  std::string no_netcdf;  // why posterior.nc is not written: libnetcdf missing on this machine
+  if (netcdf_available(&no_netcdf)) {  // each walker's chain as an ArviZ chain, as arviz.from_emcee has them
     inference_data_writer nc(folder.stage("posterior.nc"), settings,
                              inference_data_writer::estimate_bytes(r.draws.size(), sizeof(T)));
     nc.begin_group("posterior", shape.total(), r.kept_draws, settings);
@@ -154,7 +156,7 @@ void run_stretch_command(const ensemble_options& o, const any_target& target, st
                               {"draws", "draws.npy"},
                               {"draws_shape", {shape.total(), r.kept_draws, info.dim}},
                               {"particles", "particles.npy"},
-                              {"posterior", "posterior.nc"},
+                              {"posterior", no_netcdf.empty() ? nlohmann::json("posterior.nc") : nlohmann::json()},
                               {"kept_draws", r.kept_draws},
                               {"acceptance_fraction", r.acceptance_fraction},
                               {"acceptance_fraction_per_ensemble", "acceptance_fraction_per_ensemble.npy"},

@@ -7,6 +7,7 @@
 
 #include "manychains/diagnostics.hpp"
 #include "manychains/error.hpp"
+#include "io/netcdf_library.hpp"
 #include "manychains/io/inference_data.hpp"
 #include "manychains/io/npy.hpp"
 
@@ -115,7 +116,10 @@ void print_run_footer(std::ostream& os, const sample_result<T>& r, const std::st
                       "metric matches\n",
                       r.step_size, r.warmup_step_size, *r.ula_variance_inflation);
   if (!r.stop_reason.empty()) os << r.stop_reason << '\n';
-  os << fmt::format("wrote {0}/draws.npy (chains, draws, dim), {0}/posterior.nc (ArviZ) and {0}/run.json\n", out_dir);
+  if (netcdf_available())
+    os << fmt::format("wrote {0}/draws.npy (chains, draws, dim), {0}/posterior.nc (ArviZ) and {0}/run.json\n", out_dir);
+  else
+    os << fmt::format("wrote {0}/draws.npy (chains, draws, dim) and {0}/run.json\n", out_dir);
 }
 
 template <class T>

@@ -15,6 +15,7 @@
 #include "manychains/sampler.hpp"
 #include "manychains/summary.hpp"
 #include "manychains/io/run_folder.hpp"
+#include "io/netcdf_library.hpp"
 #include "posterior_file.hpp"
 #include "run_report.hpp"
 #include "target_spec.hpp"
@@ -102,13 +103,16 @@ void run_sample(const sample_options& o, const any_target& target) {
                              {"tv_every", settings.observe_every}, {"save_warmup", o.settings.save_warmup},
                              {"until_ess", o.until_ess ? nlohmann::json(*o.until_ess) : nlohmann::json()},
                              {"max_draws", o.until_ess ? nlohmann::json(o.settings.max_draws) : nlohmann::json()}};
-  write_posterior_file(folder.stage("posterior.nc"), result, info, settings_json);
+  std::string no_netcdf;  // why posterior.nc is not written: libnetcdf missing on this machine
+  if (netcdf_available(&no_netcdf)) write_posterior_file(folder.stage("posterior.nc"), result, info, settings_json);
   stage_metric_files(folder, result);
   folder.adopt(draws_file.finish({o.settings.chains, result.kept_draws, info.dim}), "draws.npy");
   const nlohmann::json tv_curve = tv.curve();
   nlohmann::json report = run_json(settings_json, result, info, rows, engine->device_name());
   report["tv"] = tv_curve;
+  if (!no_netcdf.empty()) report["posterior"] = nullptr;
   folder.commit(report.dump(2) + "\n", run_folder_files);
+  if (!no_netcdf.empty()) std::cerr << "warning: posterior.nc not written: libnetcdf could not be loaded (" << no_netcdf << ")\n";
   if (!o.quiet) {
     std::cout << fmt::format("manychains sample: {} on {} ({}), {} chains x {} draws, seed {}\n", info.spec,
                              engine->device_name(), o.precision, o.settings.chains, result.kept_draws,

@@ -1,7 +1,5 @@
 #include "manychains/io/inference_data.hpp"
 
-#include <netcdf.h>
-#include <netcdf_mem.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -13,6 +11,7 @@
 
 #include "manychains/error.hpp"
 #include "manychains/io/atomic_file.hpp"
+#include "io/netcdf_library.hpp"
 
 namespace manychains {
 namespace {
@@ -21,7 +20,7 @@ namespace {
 constexpr std::size_t slab_values = std::size_t(1) << 22;
 
 void check(int status, const std::string& path, const std::string& what) {
-  if (status != NC_NOERR) throw error("cannot write " + path + ": " + what + ": " + nc_strerror(status));
+  if (status != NC_NOERR) throw error("cannot write " + path + ": " + what + ": " + netcdf().nc_strerror(status));
 }
 
 /// "x[12]" → ("x", 12); anything else → nothing.
@@ -49,20 +48,20 @@ void put_attribute(int group, const std::string& key, const nlohmann::json& v, c
   if (v.is_null()) return;
   if (v.is_string()) {
     const std::string s = v.get<std::string>();
-    check(nc_put_att_text(group, NC_GLOBAL, name, s.size(), s.c_str()), path, "attribute " + key);
+    check(netcdf().nc_put_att_text(group, NC_GLOBAL, name, s.size(), s.c_str()), path, "attribute " + key);
   } else if (v.is_boolean()) {
     const signed char b = v.get<bool>() ? 1 : 0;
-    check(nc_put_att_schar(group, NC_GLOBAL, name, NC_BYTE, 1, &b), path, "attribute " + key);
+    check(netcdf().nc_put_att_schar(group, NC_GLOBAL, name, NC_BYTE, 1, &b), path, "attribute " + key);
   } else if (v.is_number_unsigned()) {
     const unsigned long long u = v.get<std::uint64_t>();
-    check(nc_put_att_ulonglong(group, NC_GLOBAL, name, NC_UINT64, 1, &u), path, "attribute " + key);
+    check(netcdf().nc_put_att_ulonglong(group, NC_GLOBAL, name, NC_UINT64, 1, &u), path, "attribute " + key);
   } else if (v.is_number_integer()) {
     const long long i = v.get<std::int64_t>();
-    check(nc_put_att_longlong(group, NC_GLOBAL, name, NC_INT64, 1, &i), path, "attribute " + key);
+    check(netcdf().nc_put_att_longlong(group, NC_GLOBAL, name, NC_INT64, 1, &i), path, "attribute " + key);
   } else if (v.is_number_float()) {
     const double d = v.get<double>();
     if (!std::isfinite(d)) return;  // never a NaN or inf in a file
-    check(nc_put_att_double(group, NC_GLOBAL, name, NC_DOUBLE, 1, &d), path, "attribute " + key);
+    check(netcdf().nc_put_att_double(group, NC_GLOBAL, name, NC_DOUBLE, 1, &d), path, "attribute " + key);
   } else {
     put_attribute(group, key, nlohmann::json(v.dump()), path);
   }
@@ -76,10 +75,10 @@ void put_attributes(int group, const nlohmann::json& attributes, const std::stri
 /// An int64 coordinate variable 0 … n-1 on dimension `dim`.
 void put_range_coordinate(int group, const std::string& name, int dim, std::size_t n, const std::string& path) {
   int var = 0;
-  check(nc_def_var(group, name.c_str(), NC_INT64, 1, &dim, &var), path, "coordinate " + name);
+  check(netcdf().nc_def_var(group, name.c_str(), NC_INT64, 1, &dim, &var), path, "coordinate " + name);
   std::vector<long long> values(n);
   for (std::size_t i = 0; i < n; ++i) values[i] = static_cast<long long>(i);
-  if (n > 0) check(nc_put_var_longlong(group, var, values.data()), path, "coordinate " + name);
+  if (n > 0) check(netcdf().nc_put_var_longlong(group, var, values.data()), path, "coordinate " + name);
 }
 
 template <class T>
@@ -87,10 +86,10 @@ constexpr nc_type nc_type_of() {
   return sizeof(T) == 4 ? NC_FLOAT : NC_DOUBLE;
 }
 int put_slab(int g, int v, const std::size_t* start, const std::size_t* count, const float* p) {
-  return nc_put_vara_float(g, v, start, count, p);
+  return netcdf().nc_put_vara_float(g, v, start, count, p);
 }
 int put_slab(int g, int v, const std::size_t* start, const std::size_t* count, const double* p) {
-  return nc_put_vara_double(g, v, start, count, p);
+  return netcdf().nc_put_vara_double(g, v, start, count, p);
 }
 
 /// Chunks of at most about `slab_values` values: one chain, many draws, the parameter's values.
@@ -170,39 +169,39 @@ std::vector<std::string> flat_names(const std::vector<parameter_block>& blocks) 
 
 std::vector<parameter_block> read_posterior_parameters(const std::string& path) {
   int file = 0;
-  if (nc_open(path.c_str(), NC_NOWRITE, &file) != NC_NOERR) throw input_error(path + ": not a readable NetCDF file");
+  if (netcdf().nc_open(path.c_str(), NC_NOWRITE, &file) != NC_NOERR) throw input_error(path + ": not a readable NetCDF file");
   std::vector<parameter_block> blocks;
   try {
     int group = 0;
-    if (nc_inq_grp_ncid(file, "posterior", &group) != NC_NOERR)
+    if (netcdf().nc_inq_grp_ncid(file, "posterior", &group) != NC_NOERR)
       throw input_error(path + ": has no posterior group");
     int nvars = 0;
-    nc_inq_varids(group, &nvars, nullptr);
+    netcdf().nc_inq_varids(group, &nvars, nullptr);
     std::vector<int> vars(static_cast<std::size_t>(nvars));
-    nc_inq_varids(group, &nvars, vars.data());
+    netcdf().nc_inq_varids(group, &nvars, vars.data());
     std::size_t offset = 0;
     for (int v : vars) {
       char name[NC_MAX_NAME + 1] = {};
       int ndims = 0;
-      nc_inq_varname(group, v, name);
-      nc_inq_varndims(group, v, &ndims);
+      netcdf().nc_inq_varname(group, v, name);
+      netcdf().nc_inq_varndims(group, v, &ndims);
       std::vector<int> dims(static_cast<std::size_t>(ndims));
-      nc_inq_vardimid(group, v, dims.data());
+      netcdf().nc_inq_vardimid(group, v, dims.data());
       if (ndims < 2) continue;  // a coordinate
       parameter_block b{name, {}, offset};
       for (int k = 2; k < ndims; ++k) {
         std::size_t len = 0;
-        nc_inq_dimlen(group, dims[static_cast<std::size_t>(k)], &len);
+        netcdf().nc_inq_dimlen(group, dims[static_cast<std::size_t>(k)], &len);
         b.shape.push_back(len);
       }
       offset += b.size();
       blocks.push_back(b);
     }
   } catch (...) {
-    nc_close(file);
+    netcdf().nc_close(file);
     throw;
   }
-  nc_close(file);
+  netcdf().nc_close(file);
   return blocks;
 }
 
@@ -218,7 +217,7 @@ inference_data_writer::inference_data_writer(const std::string& path, const nloh
   const double ram = double(::sysconf(_SC_PHYS_PAGES)) * double(::sysconf(_SC_PAGE_SIZE));
   in_memory_ = double(expected_bytes) <= std::min(ram / 8, double(std::size_t(2) << 30));
   if (in_memory_) {
-    check(nc_create_mem(path.c_str(), NC_NETCDF4, expected_bytes, &file_), path_, "create");
+    check(netcdf().nc_create_mem(path.c_str(), NC_NETCDF4, expected_bytes, &file_), path_, "create");
   } else {
     const auto slash = path.rfind('/');
     const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
@@ -230,7 +229,7 @@ inference_data_writer::inference_data_writer(const std::string& path, const nloh
                            " but only " + std::to_string(static_cast<std::size_t>(free_bytes) >> 20) +
                            " MiB are free; use fewer chains or draws, or --thin");
     }
-    check(nc_create(path.c_str(), NC_NETCDF4 | NC_CLOBBER, &file_), path_, "create");
+    check(netcdf().nc_create(path.c_str(), NC_NETCDF4 | NC_CLOBBER, &file_), path_, "create");
   }
   nlohmann::json root = attributes;
   char stamp[32] = {};
@@ -245,19 +244,19 @@ inference_data_writer::~inference_data_writer() {
   if (file_ < 0) return;
   if (in_memory_) {  // nothing reached the disk: drop the memory
     NC_memio memio{};
-    if (nc_close_memio(file_, &memio) == NC_NOERR) std::free(memio.memory);
+    if (netcdf().nc_close_memio(file_, &memio) == NC_NOERR) std::free(memio.memory);
   } else {
-    nc_abort(file_);
+    netcdf().nc_abort(file_);
   }
 }
 
 void inference_data_writer::begin_group(const std::string& name, std::size_t chains, std::size_t draws,
                                         const nlohmann::json& attributes) {
-  check(nc_def_grp(file_, name.c_str(), &group_), path_, "group " + name);
+  check(netcdf().nc_def_grp(file_, name.c_str(), &group_), path_, "group " + name);
   chains_ = chains;
   draws_ = draws;
-  check(nc_def_dim(group_, "chain", chains, &chain_dim_), path_, "dimension chain");
-  check(nc_def_dim(group_, "draw", draws, &draw_dim_), path_, "dimension draw");
+  check(netcdf().nc_def_dim(group_, "chain", chains, &chain_dim_), path_, "dimension chain");
+  check(netcdf().nc_def_dim(group_, "draw", draws, &draw_dim_), path_, "dimension draw");
   put_range_coordinate(group_, "chain", chain_dim_, chains, path_);
   put_range_coordinate(group_, "draw", draw_dim_, draws, path_);
   nlohmann::json attrs = attributes;
@@ -273,15 +272,15 @@ void inference_data_writer::put_parameters(const T* draws, std::size_t dim, cons
     for (std::size_t k = 0; k < b.shape.size(); ++k) {
       const std::string dim_name = b.name + "_dim_" + std::to_string(k);
       int d = 0;
-      check(nc_def_dim(group_, dim_name.c_str(), b.shape[k], &d), path_, "dimension " + dim_name);
+      check(netcdf().nc_def_dim(group_, dim_name.c_str(), b.shape[k], &d), path_, "dimension " + dim_name);
       put_range_coordinate(group_, dim_name, d, b.shape[k], path_);
       dims.push_back(d);
     }
     int var = 0;
-    check(nc_def_var(group_, b.name.c_str(), nc_type_of<T>(), static_cast<int>(dims.size()), dims.data(), &var), path_,
+    check(netcdf().nc_def_var(group_, b.name.c_str(), nc_type_of<T>(), static_cast<int>(dims.size()), dims.data(), &var), path_,
           "variable " + b.name);
     if (chains_ > 0 && draws_ > 0)
-      check(nc_def_var_chunking(group_, var, NC_CHUNKED, chunk_shape(draws_, b.shape).data()), path_,
+      check(netcdf().nc_def_var_chunking(group_, var, NC_CHUNKED, chunk_shape(draws_, b.shape).data()), path_,
             "variable " + b.name);
     const std::size_t width = b.size();
     if (chains_ == 0 || draws_ == 0 || width == 0) continue;
@@ -311,28 +310,28 @@ void inference_data_writer::put_parameters(const T* draws, std::size_t dim, cons
 void inference_data_writer::put_statistic(const std::string& name, const double* values) {
   const int dims[2] = {chain_dim_, draw_dim_};
   int var = 0;
-  check(nc_def_var(group_, name.c_str(), NC_DOUBLE, 2, dims, &var), path_, "variable " + name);
-  if (chains_ * draws_ > 0) check(nc_put_var_double(group_, var, values), path_, "variable " + name);
+  check(netcdf().nc_def_var(group_, name.c_str(), NC_DOUBLE, 2, dims, &var), path_, "variable " + name);
+  if (chains_ * draws_ > 0) check(netcdf().nc_put_var_double(group_, var, values), path_, "variable " + name);
 }
 
 void inference_data_writer::put_flag(const std::string& name, const std::uint8_t* values) {
   const int dims[2] = {chain_dim_, draw_dim_};
   int var = 0;
-  check(nc_def_var(group_, name.c_str(), NC_BYTE, 2, dims, &var), path_, "variable " + name);
-  check(nc_put_att_text(group_, var, "dtype", 4, "bool"), path_, "variable " + name);
+  check(netcdf().nc_def_var(group_, name.c_str(), NC_BYTE, 2, dims, &var), path_, "variable " + name);
+  check(netcdf().nc_put_att_text(group_, var, "dtype", 4, "bool"), path_, "variable " + name);
   if (chains_ * draws_ > 0)
-    check(nc_put_var_schar(group_, var, reinterpret_cast<const signed char*>(values)), path_, "variable " + name);
+    check(netcdf().nc_put_var_schar(group_, var, reinterpret_cast<const signed char*>(values)), path_, "variable " + name);
 }
 
 void inference_data_writer::close() {
   const int file = file_;
   file_ = -1;
   if (!in_memory_) {
-    check(nc_close(file), path_, "close");
+    check(netcdf().nc_close(file), path_, "close");
     return;
   }
   NC_memio memio{};
-  check(nc_close_memio(file, &memio), path_, "close");
+  check(netcdf().nc_close_memio(file, &memio), path_, "close");
   std::string bytes(static_cast<const char*>(memio.memory), memio.size);
   std::free(memio.memory);
   write_file_atomically(path_, bytes);
