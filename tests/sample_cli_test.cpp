@@ -246,3 +246,18 @@ TEST(SampleCli, UnusableUlaRunWarnsRecordsAndFails) {
   const auto run = nlohmann::json::parse(std::ifstream(out + "/run.json"));
   EXPECT_GE(run["problems"].size(), 1u);
 }
+
+// Without libnetcdf (here: MANYCHAINS_NETCDF_LIBRARY names a file that does not exist) a run still
+// writes its draws and run.json, warns once, and run.json says there is no posterior.nc.
+TEST(SampleCli, WithoutLibnetcdfSkipsPosteriorNcAndSaysSo) {
+  const std::string out = temp_dir("no-netcdf");
+  const auto r = run_command("MANYCHAINS_NETCDF_LIBRARY=/nonexistent/libnetcdf.so " + cli() +
+                             " sample --chains 8 --warmup 20 --draws 20 --seed 1 --device cpu --quiet --out " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("warning: posterior.nc not written: libnetcdf could not be loaded"), std::string::npos)
+      << r.output;
+  EXPECT_FALSE(std::filesystem::exists(out + "/posterior.nc"));
+  EXPECT_TRUE(std::filesystem::exists(out + "/draws.npy"));
+  const auto run = nlohmann::json::parse(std::ifstream(out + "/run.json"));
+  EXPECT_TRUE(run["posterior"].is_null()) << run["posterior"];
+}

@@ -2,6 +2,8 @@
 
 #include <dlfcn.h>
 
+#include <cstdlib>
+
 #include "manychains/error.hpp"
 
 namespace manychains {
@@ -15,8 +17,15 @@ struct loaded {
 loaded load() {
   loaded l;
   void* handle = nullptr;
-  for (const char* name : {"libnetcdf.so.19", "libnetcdf.so"})
-    if ((handle = ::dlopen(name, RTLD_NOW | RTLD_LOCAL))) break;
+  // MANYCHAINS_NETCDF_LIBRARY names another file to load (an unusual install, or a test of the
+  // machine without it).
+  const char* chosen = std::getenv("MANYCHAINS_NETCDF_LIBRARY");
+  if (chosen && *chosen) {
+    handle = ::dlopen(chosen, RTLD_NOW | RTLD_LOCAL);
+  } else {
+    for (const char* name : {"libnetcdf.so.19", "libnetcdf.so"})
+      if ((handle = ::dlopen(name, RTLD_NOW | RTLD_LOCAL))) break;
+  }
   if (!handle) {
     const char* why = ::dlerror();
     l.failure = why ? why : "libnetcdf.so.19 not found";
