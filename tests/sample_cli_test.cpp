@@ -117,6 +117,13 @@ INSTANTIATE_TEST_SUITE_P(
                                 "(the chains' state, per-draw statistics and per-parameter summaries) need"}),
     [](const ::testing::TestParamInfo<bad_input>& info) { return info.param.name; });
 
+// A run that must have gone to the GPU: it succeeded and run.json names a CUDA device.
+void expect_ran_on_cuda(const manychains::testing::command_result& r, const std::string& out) {
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto run = nlohmann::json::parse(std::ifstream(out + "/run.json"));
+  EXPECT_EQ(run["device"].get<std::string>().rfind("cuda", 0), 0u) << run["device"];
+}
+
 // `--device cuda` runs on a GPU where one can be used, and is refused with the reason where not:
 // the same suite passes on a CPU machine and on a GPU machine.
 TEST(SampleCli, DeviceCudaRunsWithAGpuAndIsRefusedWithout) {
@@ -125,9 +132,7 @@ TEST(SampleCli, DeviceCudaRunsWithAGpuAndIsRefusedWithout) {
                              "--device cuda --quiet --out " + out);
   std::string reason;
   if (manychains::cuda_usable(&reason)) {
-    ASSERT_EQ(r.exit_code, 0) << r.output;
-    const auto run = nlohmann::json::parse(std::ifstream(out + "/run.json"));
-    EXPECT_EQ(run["device"].get<std::string>().rfind("cuda", 0), 0u) << run["device"];
+    expect_ran_on_cuda(r, out);
   } else {
     EXPECT_NE(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("--device cuda: " + reason), std::string::npos) << r.output;
@@ -143,9 +148,7 @@ TEST(SampleCli, ExpectGpuForbidsTheCpuFallbackOfDeviceAuto) {
                              "--device auto --quiet --out " + out);
   std::string reason;
   if (manychains::cuda_usable(&reason)) {
-    ASSERT_EQ(r.exit_code, 0) << r.output;
-    const auto run = nlohmann::json::parse(std::ifstream(out + "/run.json"));
-    EXPECT_EQ(run["device"].get<std::string>().rfind("cuda", 0), 0u) << run["device"];
+    expect_ran_on_cuda(r, out);
   } else {
     EXPECT_NE(r.exit_code, 0) << r.output;
     EXPECT_EQ(r.output, "error: MANYCHAINS_EXPECT_GPU=1 but " + reason + "\n");

@@ -12,7 +12,6 @@
 #include "manychains/error.hpp"
 #include "manychains/io/atomic_file.hpp"
 #include "manychains/resources.hpp"
-#include "io/npy_parse.hpp"
 
 namespace manychains {
 namespace {
@@ -153,15 +152,9 @@ npy_header_info parse_npy_header(const std::string& prefix, std::size_t file_siz
   return info;
 }
 
-npy_layout parse_npy(const char* data, std::size_t size, const std::string& path) {
+npy_header_info parse_npy(const char* data, std::size_t size, const std::string& path) {
   const std::size_t header_end = std::min(size, npy_header_end(data, size));
-  const npy_header_info info = parse_npy_header(std::string(data, header_end), size, path);
-  npy_layout layout;
-  layout.shape = info.shape;
-  layout.descr = info.descr;
-  layout.count = info.count;
-  layout.data_offset = info.data_offset;
-  return layout;
+  return parse_npy_header(std::string(data, header_end), size, path);
 }
 
 npy_array read_npy(const std::string& path) {

@@ -9,8 +9,8 @@
 #include <cstdint>
 #include <cstring>
 
-#include "io/npy_parse.hpp"
 #include "manychains/error.hpp"
+#include "manychains/io/npy.hpp"
 
 namespace manychains {
 
@@ -31,14 +31,11 @@ npy_view::npy_view(const std::string& path) {
   }
   ::madvise(map_, map_bytes_, MADV_SEQUENTIAL);
   try {
-    const npy_layout layout = parse_npy(static_cast<const char*>(map_), map_bytes_, path);
-    shape_ = layout.shape;
-    descr_ = layout.descr;
-    const std::size_t item = descr_.size() > 2 ? static_cast<std::size_t>(descr_[2] - '0') : 0;
-    if ((descr_ == "<f8" || descr_ == "<f4") && map_bytes_ - layout.data_offset < layout.count * item)
-      throw input_error(path + ": truncated data (" + std::to_string(map_bytes_ - layout.data_offset) +
-                        " bytes for " + std::to_string(layout.count) + " values)");
-    values_ = static_cast<const char*>(map_) + layout.data_offset;
+    // The header's shape and dtype must account for the file's size exactly (parse_npy checks).
+    const npy_header_info header = parse_npy(static_cast<const char*>(map_), map_bytes_, path);
+    shape_ = header.shape;
+    descr_ = header.descr;
+    values_ = static_cast<const char*>(map_) + header.data_offset;
   } catch (...) {
     ::munmap(map_, map_bytes_);
     throw;

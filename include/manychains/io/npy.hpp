@@ -27,6 +27,9 @@ struct npy_header_info {
 /// checked arithmetic and must match the file exactly; throws input_error with one line otherwise.
 npy_header_info parse_npy_header(const std::string& prefix, std::size_t file_size, const std::string& path);
 
+/// parse_npy_header for a whole .npy file held in memory (a memory map): [data, data + size).
+npy_header_info parse_npy(const char* data, std::size_t size, const std::string& path);
+
 /// Reads a .npy file of float32, float64, or (u)int 8/16/32/64; throws input_error naming the
 /// file and the problem (not a .npy file, Fortran order, unsupported dtype, a shape that overflows
 /// or disagrees with the file size); memory_error when its values cannot fit in memory.
