@@ -1,5 +1,5 @@
-// The CPU engines for the built-in targets: pointwise ones through cpu_pointwise_engine, the
-// batched logistic target through propose-all / evaluate-all / accept-all.
+// The CPU engines for the built-in targets: pointwise ones through make_cpu_engine_for (as a user's
+// target is), the batched logistic target through propose-all / evaluate-all / accept-all.
 #include <omp.h>
 
 #include "cpu/logistic_cpu.hpp"
@@ -7,11 +7,6 @@
 
 namespace manychains {
 namespace {
-
-template <class T>
-std::vector<T> converted(const std::vector<double>& v) {
-  return std::vector<T>(v.begin(), v.end());
-}
 
 template <class T>
 class cpu_batched_engine final : public chain_engine<T> {
@@ -76,29 +71,16 @@ class cpu_batched_engine final : public chain_engine<T> {
   cpu_chain_store<T> store_;
 };
 
-template <class T>
-struct cpu_engine_factory {
-  chain_range chains;
-  std::uint64_t seed;
-
-  template <class Target>
-  std::unique_ptr<chain_engine<T>> operator()(const Target& target) const {
-    using ref_type = decltype(target.template ref<T>(nullptr));
-    return std::make_unique<cpu_pointwise_engine<T, ref_type>>(
-        converted<T>(target.params), [&](const T* p) { return target.template ref<T>(p); },
-        target.info.dim, chains, seed);
-  }
-  std::unique_ptr<chain_engine<T>> operator()(const logistic_target& target) const {
-    return std::make_unique<cpu_batched_engine<T>>(target, chains, seed);
-  }
-};
-
 }  // namespace
 
 template <class T>
 std::unique_ptr<chain_engine<T>> make_cpu_engine(const any_target& target, chain_range chains,
                                                  std::uint64_t seed) {
-  return std::visit(cpu_engine_factory<T>{chains, seed}, target);
+  return visit_target(
+      target, [&](const auto& t) { return make_cpu_engine_for<T>(t, chains, seed); },
+      [&](const logistic_target& t) -> std::unique_ptr<chain_engine<T>> {
+        return std::make_unique<cpu_batched_engine<T>>(t, chains, seed);
+      });
 }
 
 template std::unique_ptr<chain_engine<float>> make_cpu_engine<float>(const any_target&, chain_range, std::uint64_t);

@@ -1,6 +1,5 @@
-// The CPU stretch backend for the built-in targets: each visited as its precision-T ref, with its
-// parameters owned by the backend (the class: ensemble/cpu_backends.hpp).
-#include "manychains/ensemble/detail/pointwise_target.hpp"
+// The CPU stretch backend for the built-in targets: the same factory as a user's target
+// (ensemble/cpu_backends.hpp), through the one visitation of target_ref.hpp.
 #include "manychains/ensemble/cpu_backends.hpp"
 
 namespace manychains {
@@ -8,12 +7,9 @@ namespace manychains {
 template <class T>
 std::unique_ptr<stretch_backend<T>> make_cpu_stretch_backend(const any_target& target, stretch_shape shape, T a,
                                                              std::uint64_t seed) {
-  return ensemble_detail::visit_pointwise<std::unique_ptr<stretch_backend<T>>>(target, [&](const auto& t) {
-    using ref_type = decltype(t.template ref<T>(nullptr));
-    return std::unique_ptr<stretch_backend<T>>(std::make_unique<ensemble_detail::cpu_stretch_backend<T, ref_type>>(
-        ensemble_detail::converted<T>(t.params), [&](const T* p) { return t.template ref<T>(p); }, shape, a,
-        seed));
-  });
+  return visit_pointwise(
+      target, [&](const auto& t) { return make_cpu_stretch_backend_for<T>(t, shape, a, seed); },
+      ensemble_unsupported_target_message());
 }
 
 template std::unique_ptr<stretch_backend<float>> make_cpu_stretch_backend<float>(const any_target&, stretch_shape,

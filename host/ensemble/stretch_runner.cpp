@@ -29,6 +29,7 @@ stretch_result<T> run_stretch(stretch_backend<T>& backend, const target_info& in
                               const std::vector<T>* start, const std::atomic<bool>* stop,
                               const ensemble_progress& progress) {
   const auto t0 = std::chrono::steady_clock::now();
+  check_target_info(info, backend.dim());
   const stretch_shape shape = stretch_shape_for(s, info.dim);
   const std::size_t n = shape.total(), d = shape.dim;
   stretch_result<T> out;

@@ -57,6 +57,7 @@ template <class T>
 svgd_result<T> run_svgd(svgd_backend<T>& backend, const target_info& info, const svgd_settings& s,
                         const std::vector<T>* start, const std::atomic<bool>* stop, const ensemble_progress& progress) {
   const auto t0 = std::chrono::steady_clock::now();
+  check_target_info(info, backend.dim());
   const std::size_t n = s.particles, d = info.dim;
   MC_EXPECTS(n >= 2, "svgd: --particles must be at least 2");
   MC_EXPECTS(s.iterations >= 1, "--iterations must be at least 1");

@@ -14,6 +14,7 @@
 #include "manychains/buffered_stream.hpp"
 #include "manychains/engine.hpp"
 #include "manychains/error.hpp"
+#include "manychains/target_ref.hpp"
 
 namespace manychains {
 
@@ -206,12 +207,15 @@ class cpu_pointwise_engine final : public chain_engine<T> {
   cpu_chain_store<T> store_;
 };
 
-/// A CPU engine for a user's pointwise target functor (copied into the engine).
+/// A CPU engine for any pointwise target: a user's functor (copied into the engine) or a built-in
+/// target (its parameters copied in precision T); make_cpu_engine builds the built-ins with it.
 template <class T, class Target>
 std::unique_ptr<chain_engine<T>> make_cpu_engine_for(const Target& target, chain_range chains,
                                                      std::uint64_t seed) {
-  return std::make_unique<cpu_pointwise_engine<T, Target>>(
-      std::vector<T>{}, [&](const T*) { return target; }, target.dim(), chains, seed);
+  using binding = target_binding<Target>;
+  return std::make_unique<cpu_pointwise_engine<T, target_ref_t<T, Target>>>(
+      binding::template params<T>(target), [&](const T* p) { return binding::ref(target, p); },
+      binding::dim(target), chains, seed);
 }
 
 }  // namespace manychains

@@ -9,6 +9,7 @@
 
 #include "manychains/coupling/coupling_run.hpp"
 #include "manychains/philox.hpp"
+#include "manychains/target_ref.hpp"
 
 namespace manychains {
 
@@ -17,15 +18,22 @@ template <class T>
 std::vector<T> converted(const std::vector<double>& v) {
   return std::vector<T>(v.begin(), v.end());
 }
+
+/// The settings resolved against `info`, after `info` is checked against the target's dimension.
+inline coupling_settings resolve_for(std::size_t target_dim, const target_info& info, const coupling_settings& s) {
+  check_target_info(info, target_dim);
+  return resolve_coupling_settings(s, info);
+}
 }  // namespace coupling_detail
 
-/// Runs the pairs of `settings` (resolved here against `info`) for `target` on the CPU. `info`
-/// gives the target's name, dimension and default start box.
+/// Runs the pairs of `settings` (resolved here against `info`) for any pointwise `target` (a
+/// user's functor or a built-in target) on the CPU. `info` gives the target's name, dimension and
+/// default start box; it is checked against the target (check_target_info).
 template <class T, class Target>
 coupling_result run_coupling_cpu_for(const Target& target, const target_info& info, const coupling_settings& settings) {
   using coupling_detail::converted;
-  const coupling_settings s = resolve_coupling_settings(settings, info);
-  MC_EXPECTS(target.dim() == info.dim, "the target's dim() differs from its target_info's dim");
+  const coupling_settings s = coupling_detail::resolve_for(target_binding<Target>::dim(target), info, settings);
+  const host_bound_target<T, Target> bound(target);
   const auto start = std::chrono::steady_clock::now();
   std::vector<pair_outcome> outcomes(s.pairs);
   const std::size_t d = info.dim;
@@ -47,7 +55,7 @@ coupling_result run_coupling_cpu_for(const Target& target, const target_info& in
 #pragma omp for schedule(dynamic, 16)
     for (long long p = 0; p < n; ++p) {
       philox_stream rng{s.seed, s.first_pair + static_cast<std::uint64_t>(p), 0};
-      outcomes[static_cast<std::size_t>(p)] = run_lag_pair(target, kernel, box, s.lag, s.max_steps, x, y, rng);
+      outcomes[static_cast<std::size_t>(p)] = run_lag_pair(bound.ref, kernel, box, s.lag, s.max_steps, x, y, rng);
     }
   }
   coupling_result r = collect_outcomes(outcomes, s, info.spec);

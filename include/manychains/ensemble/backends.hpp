@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "manychains/devices.hpp"
+#include "manychains/error.hpp"
 #include "manychains/targets.hpp"
 
 namespace manychains {
@@ -28,6 +29,8 @@ class stretch_backend {
  public:
   virtual ~stretch_backend() = default;
   virtual std::string device_name() const = 0;
+  /// The target's dimension (run_stretch checks the target_info against it).
+  virtual std::size_t dim() const = 0;
   /// Log-densities at positions (total walkers × dim, walker-major); used to screen starts.
   virtual std::vector<T> logdensity(const std::vector<T>& positions) = 0;
   /// Sets the positions (walker-major) and caches their log-densities.
@@ -51,6 +54,8 @@ class svgd_backend {
  public:
   virtual ~svgd_backend() = default;
   virtual std::string device_name() const = 0;
+  /// The target's dimension (run_svgd checks the target_info against it).
+  virtual std::size_t dim() const = 0;
   /// Log-densities (and, internally, scores) at positions (n × dim, particle-major).
   virtual std::vector<T> logdensity(const std::vector<T>& positions) = 0;
   /// The SVGD direction φ at `positions` (n × dim) with kernel exp(-|x - y|²/h), into `phi`
@@ -78,6 +83,13 @@ std::unique_ptr<stretch_backend<T>> make_stretch_backend(device_choice choice, c
                                                          stretch_shape shape, T a, std::uint64_t seed);
 template <class T>
 std::unique_ptr<svgd_backend<T>> make_svgd_backend(device_choice choice, const any_target& target);
+
+/// Throws input_error unless a target of `target_dim` dimensions fits an ensemble of `shape_dim`.
+inline void check_ensemble_dim(std::size_t target_dim, std::size_t shape_dim) {
+  if (target_dim != shape_dim)
+    throw input_error("stretch: the target has " + std::to_string(target_dim) + " dimensions but the ensemble " +
+                      std::to_string(shape_dim) + " (stretch_shape_for's dim, from target_info.dim)");
+}
 
 /// The message for targets the ensemble methods do not support (the batched logistic target).
 inline const char* ensemble_unsupported_target_message() {

@@ -10,7 +10,7 @@
 ///   runs over the sources in the same order whatever the thread count. Small problems run on one
 ///   thread: a fork/join per iteration costs more than it saves there.
 ///
-/// make_cpu_stretch_backend and make_cpu_svgd_backend (the built-in targets) build the same classes.
+/// make_cpu_stretch_backend and make_cpu_svgd_backend (the built-in targets) call the same factories.
 #pragma once
 
 #include <omp.h>
@@ -22,6 +22,7 @@
 #include "manychains/ensemble/backends.hpp"
 #include "manychains/ensemble/stretch.hpp"
 #include "manychains/ensemble/svgd.hpp"
+#include "manychains/target_ref.hpp"
 
 namespace manychains {
 namespace ensemble_detail {
@@ -39,6 +40,7 @@ class cpu_stretch_backend final : public stretch_backend<T> {
   }
 
   std::string device_name() const override { return "cpu"; }
+  std::size_t dim() const override { return shape_.dim; }
 
   std::vector<T> logdensity(const std::vector<T>& positions) override {
     const std::size_t d = shape_.dim, n = positions.size() / d;
@@ -115,6 +117,7 @@ class cpu_svgd_backend final : public svgd_backend<T> {
       : params_(std::move(params)), ref_(make_ref(params_.data())), dim_(dim) {}
 
   std::string device_name() const override { return "cpu"; }
+  std::size_t dim() const override { return dim_; }
 
   std::vector<T> logdensity(const std::vector<T>& positions) override {
     std::vector<T> grad(positions.size());
@@ -167,20 +170,23 @@ class cpu_svgd_backend final : public svgd_backend<T> {
 
 }  // namespace ensemble_detail
 
-/// A CPU stretch backend for a user's pointwise target functor.
+/// A CPU stretch backend for any pointwise target (a user's functor or a built-in target).
 template <class T, class Target>
 std::unique_ptr<stretch_backend<T>> make_cpu_stretch_backend_for(const Target& target, stretch_shape shape, T a,
                                                                  std::uint64_t seed) {
-  MC_EXPECTS(target.dim() == shape.dim, "the target's dim() differs from the ensemble's dimension");
-  return std::make_unique<ensemble_detail::cpu_stretch_backend<T, Target>>(
-      std::vector<T>{}, [&](const T*) { return target; }, shape, a, seed);
+  using binding = target_binding<Target>;
+  check_ensemble_dim(binding::dim(target), shape.dim);
+  return std::make_unique<ensemble_detail::cpu_stretch_backend<T, target_ref_t<T, Target>>>(
+      binding::template params<T>(target), [&](const T* p) { return binding::ref(target, p); }, shape, a, seed);
 }
 
-/// A CPU SVGD backend for a user's pointwise target functor.
+/// A CPU SVGD backend for any pointwise target (a user's functor or a built-in target).
 template <class T, class Target>
 std::unique_ptr<svgd_backend<T>> make_cpu_svgd_backend_for(const Target& target) {
-  return std::make_unique<ensemble_detail::cpu_svgd_backend<T, Target>>(
-      std::vector<T>{}, [&](const T*) { return target; }, target.dim());
+  using binding = target_binding<Target>;
+  return std::make_unique<ensemble_detail::cpu_svgd_backend<T, target_ref_t<T, Target>>>(
+      binding::template params<T>(target), [&](const T* p) { return binding::ref(target, p); },
+      binding::dim(target));
 }
 
 }  // namespace manychains
