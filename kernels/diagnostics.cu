@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-#include "device_buffer.cuh"
+#include "manychains/cuda/detail/device_buffer.cuh"
 #include "manychains/cuda_try.hpp"
 #include "manychains/devices.hpp"
 #include "manychains/diagnostics.hpp"

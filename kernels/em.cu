@@ -6,7 +6,7 @@
 #include <cmath>
 #include <string>
 
-#include "device_buffer.cuh"
+#include "manychains/cuda/detail/device_buffer.cuh"
 #include "manychains/cuda_try.hpp"
 #include "manychains/devices.hpp"
 #include "manychains/em/backend.hpp"

@@ -1,9 +1,9 @@
 // The two hardware floors the CUDA engine is measured against (bench/chain_throughput): a kernel
 // that only draws what MALA steps draw, one thread per chain as in the engine, and the bandwidth
 // of a device-to-device copy.
-#include "chain_state.cuh"
-#include "curand_stream.cuh"
-#include "device_buffer.cuh"
+#include "manychains/cuda/detail/chain_state.cuh"
+#include "manychains/cuda/detail/curand_stream.cuh"
+#include "manychains/cuda/detail/device_buffer.cuh"
 #include "manychains/devices.hpp"
 #include "manychains/random_variates.hpp"
 

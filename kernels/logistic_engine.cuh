@@ -5,8 +5,8 @@
 
 #include <cub/block/block_reduce.cuh>
 
-#include "cuda_engine_base.cuh"
-#include "curand_stream.cuh"
+#include "manychains/cuda/detail/cuda_engine_base.cuh"
+#include "manychains/cuda/detail/curand_stream.cuh"
 #include "manychains/targets.hpp"
 #include "manychains/targets/logit.hpp"
 

@@ -1,134 +1,19 @@
-// The CUDA stretch backend: a thin launch layer. One thread per walker of the half being updated
-// (over all ensembles) calls the same stretch_update as the CPU. Positions are dimension-major
-// (x[j · walkers + g]) so that neighbouring threads read neighbouring addresses.
-#include <algorithm>
+// make_cuda_stretch_backend: the built-in targets through the same cuda_backends template a
+// user's target instantiates (manychains/cuda/target.cuh; the class: cuda/detail/stretch_backend.cuh).
+#include "builtin_targets.cuh"
+#include "manychains/cuda/target.cuh"
 
-#include "device_buffer.cuh"
-#include "manychains/ensemble/detail/pointwise_target.hpp"
-#include "manychains/ensemble/stretch.hpp"
+MANYCHAINS_CUDA_FOR_BUILTINS(MANYCHAINS_CUDA_STRETCH, float)
+MANYCHAINS_CUDA_FOR_BUILTINS(MANYCHAINS_CUDA_STRETCH, double)
 
 namespace manychains {
-
-std::string cuda_device_name();  // kernels/device_query.cu
-
-namespace {
-
-constexpr unsigned stretch_block = 128;
-
-unsigned grid_for(std::size_t n) { return static_cast<unsigned>((n + stretch_block - 1) / stretch_block); }
-
-template <class T, class Ref>
-__global__ void stretch_logdensity_kernel(Ref target, const T* x, std::size_t n, T* logp, T* grad) {
-  const std::size_t g = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
-  if (g >= n) return;
-  logp[g] = target.logdensity_grad(strided<const T>{x + g, n}, strided<T>{grad + g, n});
-}
-
-template <class T, class Ref>
-__global__ void stretch_half_kernel(Ref target, T* x, T* logp, T* proposal, T* grad, walker_layout layout,
-                                    std::size_t walkers, std::size_t dim, int half_index, std::size_t items, T a,
-                                    std::uint64_t seed, std::uint64_t step, unsigned long long* accepted) {
-  const std::size_t item = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
-  if (item >= items) return;
-  if (stretch_update(target, x, logp, proposal, grad, layout, walkers, dim, half_index, item, a, seed, step)) {
-    const std::size_t half = walkers / 2;
-    ++accepted[(item / half) * walkers + static_cast<std::size_t>(half_index) * half + item % half];
-  }
-}
-
-template <class T, class Ref>
-class cuda_stretch_backend final : public stretch_backend<T> {
- public:
-  template <class MakeRef>
-  cuda_stretch_backend(const std::vector<T>& params, MakeRef make_ref, stretch_shape shape, T a, std::uint64_t seed)
-      : shape_(shape), a_(a), seed_(seed) {
-    params_.upload(params);
-    ref_ = make_ref(params_.data());
-    const std::size_t n = shape.total() * shape.dim;
-    x_.resize(n);
-    proposal_.resize(n);
-    grad_.resize(n);
-    logp_.resize(shape.total());
-    accepted_.resize(shape.total());
-  }
-
-  std::string device_name() const override { return cuda_device_name(); }
-
-  std::vector<T> logdensity(const std::vector<T>& positions) override {
-    const std::size_t n = positions.size() / shape_.dim;
-    device_buffer<T> x, grad(positions.size()), lp(n);
-    x.upload(dimension_major(positions, n));
-    stretch_logdensity_kernel<T, Ref><<<grid_for(n), stretch_block>>>(ref_, x.data(), n, lp.data(), grad.data());
-    MC_CUDA_TRY(cudaGetLastError());
-    return lp.download();
-  }
-
-  void initialize(const std::vector<T>& positions) override {
-    const std::size_t n = shape_.total();
-    x_.upload(dimension_major(positions, n));
-    stretch_logdensity_kernel<T, Ref><<<grid_for(n), stretch_block>>>(ref_, x_.data(), n, logp_.data(), grad_.data());
-    MC_CUDA_TRY(cudaGetLastError());
-  }
-
-  void run(std::uint64_t first_step, std::size_t steps, T* draws, std::size_t draws_per_walker, std::size_t first_draw,
-           std::vector<std::uint64_t>& accepted) override {
-    const std::size_t n = shape_.total(), d = shape_.dim, items = shape_.ensembles * (shape_.walkers / 2);
-    const walker_layout layout{1, n};
-    accepted_.zero();
-    for (std::size_t s = 0; s < steps; ++s) {
-      for (int h = 0; h < 2; ++h) {
-        stretch_half_kernel<T, Ref><<<grid_for(items), stretch_block>>>(
-            ref_, x_.data(), logp_.data(), proposal_.data(), grad_.data(), layout, shape_.walkers, d, h, items, a_,
-            seed_, first_step + s, accepted_.data());
-        MC_CUDA_TRY(cudaGetLastError());
-      }
-      if (draws) {
-        const std::vector<T> x = x_.download();
-        for (std::size_t g = 0; g < n; ++g)
-          for (std::size_t j = 0; j < d; ++j) draws[(g * draws_per_walker + first_draw + s) * d + j] = x[j * n + g];
-      }
-    }
-    const std::vector<unsigned long long> counts = accepted_.download();
-    for (std::size_t g = 0; g < n; ++g) accepted[g] += counts[g];
-  }
-
-  std::vector<T> positions() override {
-    const std::size_t n = shape_.total(), d = shape_.dim;
-    const std::vector<T> x = x_.download();
-    std::vector<T> out(n * d);
-    for (std::size_t g = 0; g < n; ++g)
-      for (std::size_t j = 0; j < d; ++j) out[g * d + j] = x[j * n + g];
-    return out;
-  }
-
- private:
-  std::vector<T> dimension_major(const std::vector<T>& walker_major, std::size_t n) const {
-    const std::size_t d = shape_.dim;
-    std::vector<T> out(n * d);
-    for (std::size_t g = 0; g < n; ++g)
-      for (std::size_t j = 0; j < d; ++j) out[j * n + g] = walker_major[g * d + j];
-    return out;
-  }
-
-  stretch_shape shape_;
-  T a_;
-  std::uint64_t seed_;
-  device_buffer<T> params_;
-  Ref ref_{};
-  device_buffer<T> x_, proposal_, grad_, logp_;
-  device_buffer<unsigned long long> accepted_;
-};
-
-}  // namespace
 
 template <class T>
 std::unique_ptr<stretch_backend<T>> make_cuda_stretch_backend(const any_target& target, stretch_shape shape, T a,
                                                               std::uint64_t seed) {
-  return ensemble_detail::visit_pointwise<std::unique_ptr<stretch_backend<T>>>(target, [&](const auto& t) {
-    using ref_type = decltype(t.template ref<T>(nullptr));
-    return std::unique_ptr<stretch_backend<T>>(std::make_unique<cuda_stretch_backend<T, ref_type>>(
-        ensemble_detail::converted<T>(t.params), [&](const T* p) { return t.template ref<T>(p); }, shape, a, seed));
-  });
+  return visit_pointwise(
+      target, [&](const auto& t) { return make_cuda_stretch_backend_for<T>(t, shape, a, seed); },
+      ensemble_unsupported_target_message());
 }
 
 template std::unique_ptr<stretch_backend<float>> make_cuda_stretch_backend<float>(const any_target&, stretch_shape,

@@ -1,4 +1,4 @@
-// The CUDA engine's filing of kept draws (kernels/draw_transpose.hpp): the tiled, threaded
+// The CUDA engine's filing of kept draws (include/manychains/cuda/detail/draw_transpose.hpp): the tiled, threaded
 // transposition must put every value where the naive triple loop puts it, for sizes that are
 // and are not multiples of the tile, with a destination that holds more draws than one chunk.
 #include <gtest/gtest.h>
@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "../kernels/draw_transpose.hpp"
+#include "manychains/cuda/detail/draw_transpose.hpp"
 
 using namespace manychains;
 

@@ -4,9 +4,9 @@
 
 #include <fstream>
 
-#include "../kernels/cuda_engine_base.cuh"
-#include "../kernels/curand_stream.cuh"
-#include "../kernels/device_buffer.cuh"
+#include "manychains/cuda/detail/cuda_engine_base.cuh"
+#include "manychains/cuda/detail/curand_stream.cuh"
+#include "manychains/cuda/detail/device_buffer.cuh"
 #include "gpu_test_support.hpp"
 #include "manychains/devices.hpp"
 #include "manychains/random_variates.hpp"
@@ -145,7 +145,7 @@ std::string logistic_csv(const std::string& name, int rows) {
 }
 
 // One segment whose draws span three full device chunks and a partial one: the double-buffered
-// copies (kernels/cuda_engine_base.cuh) must file every draw where the CPU engine puts it.
+// copies (manychains/cuda/detail/cuda_engine_base.cuh) must file every draw where the CPU engine puts it.
 TEST(GpuEngine, DrawsStreamedInSeveralChunksMatchCpu) {
   SKIP_WITHOUT_GPU();
   const any_target target = make_target("gaussian:dim=10,rho=0.5");

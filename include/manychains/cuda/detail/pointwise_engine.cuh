@@ -4,8 +4,8 @@
 // dimension-major global arrays.
 #pragma once
 
-#include "cuda_engine_base.cuh"
-#include "curand_stream.cuh"
+#include "manychains/cuda/detail/cuda_engine_base.cuh"
+#include "manychains/cuda/detail/curand_stream.cuh"
 #include "manychains/local_chain.hpp"
 
 namespace manychains {

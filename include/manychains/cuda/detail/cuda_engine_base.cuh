@@ -8,8 +8,8 @@
 
 #include <cub/block/block_reduce.cuh>
 
-#include "chain_state.cuh"
-#include "draw_transpose.hpp"
+#include "manychains/cuda/detail/chain_state.cuh"
+#include "manychains/cuda/detail/draw_transpose.hpp"
 #include "manychains/engine.hpp"
 
 namespace manychains {

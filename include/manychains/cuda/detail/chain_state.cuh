@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "device_buffer.cuh"
+#include "manychains/cuda/detail/device_buffer.cuh"
 #include "manychains/langevin.hpp"
 
 namespace manychains {
