@@ -4,10 +4,7 @@
 //
 //   log π(x) = -(|x| - r)² / (2 w²)
 //
-// A target is any trivially copyable struct with `dim()` and `logdensity_grad(x, grad)` returning
-// log π(x) up to a constant, where x and grad are views indexed by x[j] (`strided` on the GPU,
-// `contiguous` on the CPU; templating on both lets CPU loops vectorise). Mark both MC_HD and the
-// same functor also runs in a CUDA kernel.
+// The target is donut.hpp's; user_target_any_device.cpp runs the same functor on either backend.
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -20,22 +17,7 @@
 #include "manychains/ensemble/ensemble.hpp"
 #include "manychains/sampler.hpp"
 #include "manychains/summary.hpp"
-
-struct donut {
-  double radius = 3.0, width = 0.3;
-
-  MC_HD std::size_t dim() const { return 2; }
-
-  template <class X, class G>
-  MC_HD double logdensity_grad(X x, G grad) const {
-    const double norm = std::sqrt(x[0] * x[0] + x[1] * x[1]);
-    const double excess = norm - radius;
-    const double d_norm = -excess / (width * width);  // d log π / d|x|
-    grad[0] = d_norm * x[0] / norm;
-    grad[1] = d_norm * x[1] / norm;
-    return -0.5 * excess * excess / (width * width);
-  }
-};
+#include "donut.hpp"
 
 int main() {
   using namespace manychains;
