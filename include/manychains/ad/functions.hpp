@@ -9,7 +9,6 @@
 namespace manychains::ad {
 
 namespace detail {
-template <class S> MC_HD_INLINE S max0(S x) { return x > 0 ? x : S(0); }
 inline constexpr double log_sqrt_2pi = 0.91893853320467274178;
 inline constexpr double log_pi = 1.14472988584940017414;
 }  // namespace detail
@@ -23,9 +22,10 @@ MC_HD_INLINE S logistic(const S& x) {
 }
 template <class S> MC_HD_INLINE S inv_logit(const S& x) { return logistic(x); }
 
-/// log(1 + e^x), without overflow (Stan's log1p_exp).
+/// log(1 + e^x), without overflow (Stan's log1p_exp); one smooth branch on each side of 0, so
+/// the derivative at 0 is σ(0) = ½.
 template <class S>
-MC_HD_INLINE S softplus(const S& x) { return detail::max0(x) + log1p(exp(-fabs(x))); }
+MC_HD_INLINE S softplus(const S& x) { return x > 0 ? S(x + log1p(exp(-x))) : S(log1p(exp(x))); }
 template <class S> MC_HD_INLINE S log1p_exp(const S& x) { return softplus(x); }
 
 /// log σ(x) = −softplus(−x).
