@@ -1,6 +1,7 @@
 // `manychains sample`: warm-up and sampling of many chains, a summary table, draws.npy, run.json.
 #include <fmt/format.h>
 
+#include <fstream>
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -17,6 +18,7 @@
 #include "manychains/io/run_folder.hpp"
 #include "io/netcdf_library.hpp"
 #include "model/model_library.hpp"
+#include "model/model_ptx.hpp"
 #include "posterior_file.hpp"
 #include "run_report.hpp"
 #include "target_spec.hpp"
@@ -157,12 +159,19 @@ void run_sample(const sample_options& o, const target_info& info, std::unique_pt
 void run_model_sample(const sample_options& o) {
   if (o.data.empty()) throw input_error("--model needs --data (a JSON file; {} for a model without data)");
   if (o.target != "oring") throw input_error("--model and --target are alternatives: give one");
-  if (parse_device_choice(o.device) == device_choice::cuda)
-    throw input_error("--device cuda: model files run on the CPU in this version (the GPU part is compiled to PTX "
-                      "only); use --device cpu or auto");
   model_build_options build;
   build.version = MANYCHAINS_VERSION;
   const model_build b = build_model(o.model, build);
+  if (parse_device_choice(o.device) == device_choice::cuda) {
+    // The device part compiles (a compile error is reported as such), but no engine runs it yet.
+    const std::string ptx_path = b.shared_object.substr(0, b.shared_object.size() - 3) + ".ptx";
+    if (!std::ifstream(ptx_path)) {
+      const std::string ptx = compile_model_ptx(o.model, find_model_include_dir());
+      write_file_atomically(ptx_path, ptx);
+    }
+    throw input_error("--device cuda: the model's device part compiled to " + ptx_path +
+                      ", but model files run on the CPU engine only in this version; use --device cpu or auto");
+  }
   if (b.compiled && !o.quiet) std::cerr << fmt::format("compiled {} in {:.1f} s ({})\n", o.model, b.seconds, b.shared_object);
   const loaded_model model(b.shared_object, o.data, o.model);
   check_resources(o, std::max(model.dim(), model.constrained_dim()), o.precision == "float" ? 4 : 8);

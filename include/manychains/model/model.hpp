@@ -12,7 +12,7 @@
 #include "manychains/ad/functions.hpp"
 #include "manychains/model/constraints.hpp"
 
-#if !defined(__CUDACC_RTC__) && !defined(__CUDA_ARCH__)
+#if !defined(__CUDACC_RTC__)
 #include "manychains/model/detail/declaration.hpp"
 #include "manychains/model/detail/host_export.hpp"
 #define MANYCHAINS_MODEL(type) MANYCHAINS_MODEL_HOST_EXPORT(type)
