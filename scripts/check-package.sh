@@ -12,4 +12,8 @@ cmake -S examples -B "$prefix/examples" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_PREFIX_PATH="$prefix/usr" > "$prefix/configure.log" || { cat "$prefix/configure.log"; exit 1; }
 cmake --build "$prefix/examples" -j "$(nproc)" > "$prefix/build.log" || { cat "$prefix/build.log"; exit 1; }
 "$prefix/examples/user_target_example"
-echo "check-package: examples/ built and ran against the package installed from $build"
+# A model file through the installed program: it finds the installed headers (docs/models.md).
+MANYCHAINS_CACHE_DIR="$prefix/model-cache" "$prefix/usr/bin/manychains" sample --model examples/models/oring.hpp \
+  --data examples/models/oring.data.json --chains 64 --warmup 200 --draws 200 --seed 1 --quiet --out "$prefix/model-run"
+test -f "$prefix/model-run/draws.npy"
+echo "check-package: examples/ built and ran against the package installed from $build, and a model file sampled with the installed CLI"
