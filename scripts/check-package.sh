@@ -16,4 +16,8 @@ cmake --build "$prefix/examples" -j "$(nproc)" > "$prefix/build.log" || { cat "$
 # The same functor through the any-device factories: on the GPU where one can be used, else the
 # CPU (with the CUDA backend, examples/ compiles donut_cuda.cu for it).
 "$prefix/examples/user_target_any_device" auto
-echo "check-package: examples/ built and ran against the package installed from $build"
+# A model file through the installed program: it finds the installed headers (docs/models.md).
+MANYCHAINS_CACHE_DIR="$prefix/model-cache" "$prefix/usr/bin/manychains" sample --model examples/models/oring.hpp \
+  --data examples/models/oring.data.json --chains 64 --warmup 200 --draws 200 --seed 1 --quiet --out "$prefix/model-run"
+test -f "$prefix/model-run/draws.npy"
+echo "check-package: examples/ built and ran against the package installed from $build, and a model file sampled with the installed CLI"

@@ -1,6 +1,7 @@
 // `manychains sample`: warm-up and sampling of many chains, a summary table, draws.npy, run.json.
 #include <fmt/format.h>
 
+#include <fstream>
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -16,6 +17,8 @@
 #include "manychains/summary.hpp"
 #include "manychains/io/run_folder.hpp"
 #include "io/netcdf_library.hpp"
+#include "model/model_library.hpp"
+#include "model/model_ptx.hpp"
 #include "posterior_file.hpp"
 #include "run_report.hpp"
 #include "target_spec.hpp"
@@ -26,6 +29,7 @@ namespace {
 
 struct sample_options {
   std::string target = "oring";
+  std::string model, data;  ///< a model file and its JSON data (docs/models.md), instead of --target
   std::string sampler = "mala";
   std::string step_size = "auto";
   std::string device = "auto";
@@ -74,15 +78,27 @@ void check_resources(const sample_options& o, std::size_t dim, std::size_t bytes
                "use fewer chains or draws, or --thin");
 }
 
+/// Draws mapped to a model's constrained scale, in place of the unconstrained ones the chains move.
 template <class T>
-void run_sample(const sample_options& o, const any_target& target) {
-  const target_info& info = info_of(target);
-  check_resources(o, info.dim, sizeof(T));
-  auto engine = make_engine<T>(parse_device_choice(o.device), target, chain_range{0, o.settings.chains}, o.settings.seed);
+void constrain_draws(const loaded_model& model, const T* in, std::size_t count, T* out) {
+  std::vector<double> x(model.dim()), y(model.constrained_dim());
+  for (std::size_t i = 0; i < count; ++i) {
+    for (std::size_t j = 0; j < x.size(); ++j) x[j] = static_cast<double>(in[i * x.size() + j]);
+    model.constrain(x.data(), y.data());
+    for (std::size_t j = 0; j < y.size(); ++j) out[i * y.size() + j] = static_cast<T>(y[j]);
+  }
+}
+
+/// A run of a built-in target or, with `model`, of a model file: the chains move on the
+/// unconstrained scale, and draws, names and summaries are reported on the constrained one.
+template <class T>
+void run_sample(const sample_options& o, const target_info& info, std::unique_ptr<chain_engine<T>> engine,
+                const loaded_model* model = nullptr) {
+  const target_info& shown = model ? model->constrained_info() : info;  // names and dimension reported
   run_folder folder(o.out);  // every file staged, then committed as a unit with run.json last
   install_interrupt_handler();  // before the draws file exists, so that Ctrl-C never leaves it half made
   const std::size_t capacity = o.settings.until_ess ? o.settings.max_draws : o.settings.draws;
-  npy_mapped_file<T> draws_file(o.out + "/draws.npy", {o.settings.chains, capacity / o.settings.thin, info.dim},
+  npy_mapped_file<T> draws_file(o.out + "/draws.npy", {o.settings.chains, capacity / o.settings.thin, shown.dim},
                                 &interrupt_flag());
   tv_recorder tv(info, o.settings.warmup);
   sample_settings settings = o.settings;
@@ -93,22 +109,35 @@ void run_sample(const sample_options& o, const any_target& target) {
     progress_bar bar("sampling", o.quiet);
     result = run_sampler<T>(
         *engine, info, settings, &interrupt_flag(),
-        [&](std::size_t done, std::size_t total) { bar.update(done, total); }, draws_file.data());
+        [&](std::size_t done, std::size_t total) { bar.update(done, total); }, model ? nullptr : draws_file.data());
   }
-  const auto rows = summarize_run(result, info);
-  const nlohmann::json settings_json = {{"target", info.spec}, {"sampler", o.sampler}, {"chains", o.settings.chains},
+  if (model) {
+    constrain_draws(*model, result.draws.data(), o.settings.chains * result.kept_draws, draws_file.data());
+    result.draws = {};
+    result.external_draws = draws_file.data();
+    result.dim = shown.dim;
+    std::vector<T> warm(result.warmup_draws.size() / info.dim * shown.dim);
+    constrain_draws(*model, result.warmup_draws.data(), result.warmup_draws.size() / info.dim, warm.data());
+    result.warmup_draws = std::move(warm);
+  }
+  const auto rows = summarize_run(result, shown);
+  nlohmann::json settings_json = {{"target", info.spec}, {"sampler", o.sampler}, {"chains", o.settings.chains},
                              {"warmup", o.settings.warmup}, {"draws", o.settings.draws},
                              {"thin", o.settings.thin}, {"step_size", o.step_size}, {"metric", o.metric},
                              {"seed", o.settings.seed}, {"device", o.device}, {"precision", o.precision},
                              {"tv_every", settings.observe_every}, {"save_warmup", o.settings.save_warmup},
                              {"until_ess", o.until_ess ? nlohmann::json(*o.until_ess) : nlohmann::json()},
                              {"max_draws", o.until_ess ? nlohmann::json(o.settings.max_draws) : nlohmann::json()}};
+  if (model) {
+    settings_json["model"] = o.model;
+    settings_json["data"] = o.data;
+  }
   std::string no_netcdf;  // why posterior.nc is not written: libnetcdf missing on this machine
-  if (netcdf_available(&no_netcdf)) write_posterior_file(folder.stage("posterior.nc"), result, info, settings_json);
+  if (netcdf_available(&no_netcdf)) write_posterior_file(folder.stage("posterior.nc"), result, shown, settings_json);
   stage_metric_files(folder, result);
-  folder.adopt(draws_file.finish({o.settings.chains, result.kept_draws, info.dim}), "draws.npy");
+  folder.adopt(draws_file.finish({o.settings.chains, result.kept_draws, shown.dim}), "draws.npy");
   const nlohmann::json tv_curve = tv.curve();
-  nlohmann::json report = run_json(settings_json, result, info, rows, engine->device_name());
+  nlohmann::json report = run_json(settings_json, result, shown, rows, engine->device_name());
   report["tv"] = tv_curve;
   if (!no_netcdf.empty()) report["posterior"] = nullptr;
   folder.commit(report.dump(2) + "\n", run_folder_files);
@@ -126,6 +155,33 @@ void run_sample(const sample_options& o, const any_target& target) {
   if (result.interrupted) exit_status() = 130;
 }
 
+/// `--model FILE --data FILE`: compile (or find in the cache), load, bind, sample on the CPU.
+void run_model_sample(const sample_options& o) {
+  if (o.data.empty()) throw input_error("--model needs --data (a JSON file; {} for a model without data)");
+  if (o.target != "oring") throw input_error("--model and --target are alternatives: give one");
+  model_build_options build;
+  build.version = MANYCHAINS_VERSION;
+  const model_build b = build_model(o.model, build);
+  if (parse_device_choice(o.device) == device_choice::cuda) {
+    // The device part compiles (a compile error is reported as such), but no engine runs it yet.
+    const std::string ptx_path = b.shared_object.substr(0, b.shared_object.size() - 3) + ".ptx";
+    if (!std::ifstream(ptx_path)) {
+      const std::string ptx = compile_model_ptx(o.model, find_model_include_dir());
+      write_file_atomically(ptx_path, ptx);
+    }
+    throw input_error("--device cuda: the model's device part compiled to " + ptx_path +
+                      ", but model files run on the CPU engine only in this version; use --device cpu or auto");
+  }
+  if (b.compiled && !o.quiet) std::cerr << fmt::format("compiled {} in {:.1f} s ({})\n", o.model, b.seconds, b.shared_object);
+  const loaded_model model(b.shared_object, o.data, o.model);
+  check_resources(o, std::max(model.dim(), model.constrained_dim()), o.precision == "float" ? 4 : 8);
+  const chain_range chains{0, o.settings.chains};
+  if (o.precision == "float")
+    run_sample<float>(o, model.info(), model.make_cpu_engine<float>(chains, o.settings.seed), &model);
+  else
+    run_sample<double>(o, model.info(), model.make_cpu_engine<double>(chains, o.settings.seed), &model);
+}
+
 }  // namespace
 
 void register_sample(CLI::App& app) {
@@ -133,6 +189,12 @@ void register_sample(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("sample", "Run warm-up and sampling for many chains");
   cmd->add_option("--target", o->target, "Target spec (default oring). Built-in targets:\n" + target_help())
       ->capture_default_str();
+  cmd->add_option("--model", o->model,
+                  "A model file (a C++ header, docs/models.md), compiled once into a cached shared object; "
+                  "instead of --target")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--data", o->data, "The model's data as JSON in CmdStan's format (with --model)")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--sampler", o->sampler, "mala or ula")->check(CLI::IsMember({"mala", "ula"}))->capture_default_str();
   cmd->add_option("--chains", o->settings.chains, "Number of chains")->check(whole_number(1, std::uint64_t(1) << 31))->capture_default_str();
   cmd->add_option("--warmup", o->settings.warmup, "Warm-up (adaptation) steps")->check(whole_number(0))->capture_default_str();
@@ -189,11 +251,23 @@ void register_sample(CLI::App& app) {
     // A declared dimension is checked before the target's tables are built (dim=1000000000).
     const std::size_t declared_dim = target_spec(opt.target).count_or("dim", 0);
     if (declared_dim > 0) check_resources(opt, declared_dim, opt.precision == "float" ? 4 : 8);
+    if (!opt.model.empty()) {
+      run_model_sample(opt);
+      return;
+    }
     const any_target target = make_target(opt.target);
+    const auto run = [&](auto zero) {
+      using T = decltype(zero);
+      const target_info& info = info_of(target);
+      check_resources(opt, info.dim, sizeof(T));
+      run_sample<T>(opt, info,
+                    make_engine<T>(parse_device_choice(opt.device), target, chain_range{0, opt.settings.chains},
+                                   opt.settings.seed));
+    };
     if (opt.precision == "float")
-      run_sample<float>(opt, target);
+      run(0.0f);
     else
-      run_sample<double>(opt, target);
+      run(0.0);
   });
 }
 
