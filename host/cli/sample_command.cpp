@@ -78,7 +78,7 @@ void check_resources(const sample_options& o, std::size_t dim, std::size_t bytes
                "use fewer chains or draws, or --thin");
 }
 
-/// `mpirun -np R manychains sample`: rank r runs chains share_of(chains, r, R) on its own GPU or
+/// `mpirun -np R manychains sample`: rank r runs chains chain_share(chains, r, R) on its own GPU or
 /// CPU cores; adaptation reads all ranks' chains (sampler.hpp), so the draws equal one process's.
 /// Each rank writes its chains' slab of draws.npy; the summary is split by parameter
 /// (split_summary.hpp); rank 0 writes run.json and the metric and commits the folder once every
@@ -92,7 +92,7 @@ void run_sample_split(const sample_options& o, const any_target& target, process
   if (chains < ranks) throw input_error(fmt::format("{} chains cannot be split over {} ranks", chains, ranks));
   failure_agreed() = false;  // from here a failure may be one rank's only
   const bool lead = group.rank() == 0;
-  const chain_range mine = share_of(chains, group.rank(), group.size());
+  const chain_range mine = chain_share(chains, group.rank(), group.size());
   std::unique_ptr<chain_engine<T>> engine;
   std::optional<run_folder> folder;
   collectively(group, [&] {

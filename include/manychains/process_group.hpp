@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <algorithm>
 #include <cstring>
 #include <functional>
 #include <string>
@@ -46,13 +47,21 @@ process_group& world();
 /// Whether this build can run under mpirun as several processes (MANYCHAINS_MPI).
 bool mpi_enabled();
 
-/// Process `rank`'s share of `n` items split into `size` contiguous ranges, the first n % size
-/// one item longer: [first, last) by global index.
-inline chain_range share_of(std::uint64_t n, int rank, int size) {
+/// Process `rank`'s share of `n` items split into `size` contiguous ranges of whole `unit`s (the
+/// last unit may be short), the first ones one unit longer: [first, last) by global index.
+inline chain_range share_of(std::uint64_t n, int rank, int size, std::uint64_t unit = 1) {
   const std::uint64_t r = static_cast<std::uint64_t>(rank), s = static_cast<std::uint64_t>(size);
-  const std::uint64_t base = n / s, extra = n % s;
-  const std::uint64_t first = r * base + (r < extra ? r : extra);
-  return {first, first + base + (r < extra ? 1 : 0)};
+  const std::uint64_t units = (n + unit - 1) / unit, base = units / s, extra = units % s;
+  const std::uint64_t first = r * base + (r < extra ? r : extra), last = first + base + (r < extra ? 1 : 0);
+  return {std::min(n, first * unit), std::min(n, last * unit)};
+}
+
+/// The chains a rank runs: whole blocks of `chain_block` (the CPU dense step multiplies blocks of
+/// 64 chains, and its rounding depends on a block's rows, so equal blocks give equal draws) when
+/// every rank gets at least one, else single chains (the dense metric is then equal to rounding).
+inline constexpr std::uint64_t chain_block = 64;
+inline chain_range chain_share(std::uint64_t chains, int rank, int size) {
+  return share_of(chains, rank, size, chains >= chain_block * static_cast<std::uint64_t>(size) ? chain_block : 1);
 }
 
 /// Every process's values concatenated in process order (on every process).
