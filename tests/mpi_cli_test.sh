@@ -73,4 +73,10 @@ rc=$?
 [ "$(grep -c '^error' "$work/bad.log")" -eq 1 ] || fail "bad input: not one error line: $(cat "$work/bad.log")"
 echo "ok: bad input gives one message (exit $rc)"
 
+# A command that does not split yet is refused once, not run R times over the same files.
+mpi 2 "$cli" em "$work/none.csv" -k 2 --out "$work/em" >"$work/em.log" 2>&1
+rc=$?
+[ "$rc" -eq 2 ] && [ "$(grep -c '^error' "$work/em.log")" -eq 1 ] || fail "em under mpirun: exit $rc: $(cat "$work/em.log")"
+echo "ok: em under mpirun is refused (exit $rc)"
+
 [ "$fails" -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
