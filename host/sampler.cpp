@@ -15,6 +15,8 @@
 #include "manychains/error.hpp"
 #include "manychains/metric.hpp"
 #include "manychains/random_variates.hpp"
+#include "mpi/collectively.hpp"
+#include "mpi/lone_process.hpp"
 
 namespace manychains {
 namespace {
@@ -168,15 +170,46 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
   MC_EXPECTS(s.draws >= s.thin, "--draws must be at least --thin");
   MC_EXPECTS(!s.until_ess || *s.until_ess > 0, "--until-ess must be positive");
   MC_EXPECTS(!s.until_ess || s.max_draws >= s.draws, "--max-draws must be at least --draws");
+  lone_process alone;
+  process_group& group = s.group ? *s.group : alone;
+  const bool split = group.size() > 1;
+  MC_EXPECTS(!split || !s.until_ess, "--until-ess is not available over several processes (mpirun)");
   const auto start = std::chrono::steady_clock::now();
-  const std::size_t n = engine.chains().size(), d = info.dim;
-  const auto stopped = [&] { return stop && stop->load(); };
+  // n: every process's chains (what adaptation averages over); local: this engine's.
+  const std::size_t local = engine.chains().size(), n = split ? s.chains : local, d = info.dim;
+  MC_EXPECTS(!split || engine.chains().last <= n, "the engine's chains lie outside the run's");
+  const auto stop_asked = [&] { return stop && stop->load(); };
+  // Split over processes, a stop is acted on only where every process learns of it together
+  // (each warm-up step, each chunk of draws), so that all leave the collectives in step.
+  bool agreed_stop = false;
+  const auto stopped = [&] { return split ? agreed_stop : stop_asked(); };
+  // Adaptation's view of the chains: all processes' chains in chain order.
+  const auto all_positions = [&] { return split ? gather_in_order(group, engine.positions()) : engine.positions(); };
+  const auto run_pooled = [&](const segment_request<T>& r) {
+    if (!split) return engine.run_pooled(r);
+    const segment_result per = engine.run(r);
+    std::uint64_t counts[3] = {0, 0, stop_asked() ? 1u : 0u};
+    for (std::size_t c = 0; c < per.accepted.size(); ++c) {
+      counts[0] += per.accepted[c];
+      counts[1] += per.divergent[c];
+    }
+    group.sum(counts, 3);
+    std::vector<double> acc{0.0};  // sum_over_chains' order: chain 0, 1, … across the processes
+    group.fold_in_order(acc, [&](std::vector<double>& a) {
+      for (double v : per.accept_prob) a[0] += v;
+    });
+    agreed_stop = counts[2] > 0;
+    return pooled_totals{acc[0], counts[0], counts[1]};
+  };
 
   sample_result<T> out;
   out.chains = engine.chains();
   out.dim = d;
-  auto [x0, blocks] = initial_positions(engine, info, s.seed);
-  engine.initialize(x0, blocks);
+  // A start that fails on one process (no finite point) fails the run on every process.
+  collectively(group, [&] {
+    auto [x0, blocks] = initial_positions(engine, info, s.seed);
+    engine.initialize(x0, blocks);
+  });
 
   // Initial preconditioner: the target's own idea of its scale (half the start radius).
   std::vector<double> scale(d, 1.0);
@@ -205,13 +238,13 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
   double warmup_accept = 0;
   const auto observe = [&](std::size_t step) {
     if (!s.observer || s.observe_every == 0) return;
-    const std::vector<T> x = engine.positions();
+    const std::vector<T> x = all_positions();
     s.observer(step, std::vector<double>(x.begin(), x.end()));
   };
   observe(0);
   if (s.save_warmup) {
-    allocate(out.warmup_draws, n * s.warmup * d, "the warm-up draws");
-    allocate(out.warmup_stats, n * s.warmup, "the warm-up statistics");
+    allocate(out.warmup_draws, local * s.warmup * d, "the warm-up draws");
+    allocate(out.warmup_stats, local * s.warmup, "the warm-up statistics");
     out.warmup_step_sizes.reserve(s.warmup);
     request.draws = out.warmup_draws.data();
     request.draws_per_chain = s.warmup;
@@ -225,14 +258,14 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
     request.chol = as<T>(chol);
     request.first_draw = t;
     if (s.save_warmup) out.warmup_step_sizes.push_back(static_cast<double>(request.step_size));
-    const pooled_totals p = engine.run_pooled(request);
+    const pooled_totals p = run_pooled(request);
     const double mean_accept = p.accept_prob / static_cast<double>(n);
     warmup_accept += mean_accept;
     out.warmup_divergences += p.divergent;
     ++out.warmup_steps_done;
     if (!s.step_size) step = adapt.update(mean_accept);
     if (std::find(window_ends.begin(), window_ends.end(), t + 1) != window_ends.end()) {
-      const std::vector<T> positions = engine.positions();
+      const std::vector<T> positions = all_positions();
       if (may_dense) {
         const Eigen::MatrixXd cov = cross_chain_covariance(positions, d);
         const std::vector<double> estimate = cholesky_rows(shrunk_toward_diagonal(cov, n));
@@ -256,8 +289,8 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
   }
   if (!s.step_size && out.warmup_steps_done > 0) step = adapt.final_step();
   out.warmup_accept_rate = out.warmup_steps_done ? warmup_accept / out.warmup_steps_done : 0.0;
-  keep_prefix(out.warmup_draws, n, s.warmup, out.warmup_steps_done, d);
-  keep_prefix(out.warmup_stats, n, s.warmup, out.warmup_steps_done);
+  keep_prefix(out.warmup_draws, local, s.warmup, out.warmup_steps_done, d);
+  keep_prefix(out.warmup_stats, local, s.warmup, out.warmup_steps_done);
   out.warmup_step_size = step;
   out.step_collapsed = !s.step_size && !(step >= 1e-4 * initial_step);
   if (s.sampler == sampler_kind::ula) {
@@ -275,18 +308,18 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
   // Sampling, in chunks of whole thinning intervals, into room for `capacity` draws per chain.
   request.kind = s.sampler;
   const std::size_t capacity = capacity_steps / s.thin;
-  const std::size_t bytes = n * capacity * d * sizeof(T);
+  const std::size_t bytes = local * capacity * d * sizeof(T);
   if (draws_storage) {
     out.external_draws = draws_storage;
   } else {
     try {
-      out.draws.assign(n * capacity * d, T(0));
+      out.draws.assign(local * capacity * d, T(0));
     } catch (const std::bad_alloc&) {
       throw memory_error("the draws need " + std::to_string(bytes >> 20) +
                          " MiB of host memory, which could not be allocated; use fewer chains or draws, or --thin");
     }
   }
-  if (s.draw_stats) allocate(out.stats, n * capacity, "the per-draw statistics");
+  if (s.draw_stats) allocate(out.stats, local * capacity, "the per-draw statistics");
   T* const draws = draws_storage ? draws_storage : out.draws.data();
   request.step_size = static_cast<T>(step);
   request.scale = as<T>(scale);
@@ -308,7 +341,7 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
   std::size_t done = 0;
   while (!(out.warmup_steps_done < s.warmup) && !stopped()) {
     const std::size_t chunk_end = done + std::min(chunk_draws, block_end - done);
-    while (done < chunk_end && !stopped()) {
+    while (done < chunk_end && !stop_asked()) {
       const std::size_t now = std::min(piece, chunk_end - done);
       const auto piece_start = std::chrono::steady_clock::now();
       request.steps = now * s.thin;
@@ -323,7 +356,8 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
       if (took < 0.1 && piece < chunk_draws) piece *= 2;
       else if (took > 0.4 && piece > 1) piece /= 2;
     }
-    if (done < chunk_end) break;  // stopped
+    if (split) agreed_stop = any_of(group, stop_asked());
+    if (done < chunk_end || (split && agreed_stop)) break;  // stopped
     observe(s.warmup + out.sampling_steps_done);
     if (done < block_end) continue;
     if (!s.until_ess) break;
@@ -337,18 +371,26 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
     }
     block_end = std::min(capacity, done + std::max<std::size_t>(done / 2, 1));
   }
+  if (split) {  // every process keeps the draws all of them completed; totals over all chains
+    done = static_cast<std::size_t>(group.min(done));
+    out.sampling_steps_done = static_cast<std::size_t>(group.min(out.sampling_steps_done));
+    group.sum(&out.divergences, 1);
+    std::vector<double> acc{0.0};
+    group.fold_in_order(acc, [&](std::vector<double>& a) { a[0] += accept_sum; });
+    accept_sum = acc[0];
+  }
   out.accept_rate = out.sampling_steps_done ? accept_sum / (static_cast<double>(n) * out.sampling_steps_done) : 0.0;
   out.kept_draws = done;
   out.interrupted = out.warmup_steps_done < s.warmup || (done < block_end && out.stop_reason.empty());
   if (out.interrupted && s.until_ess) out.stop_reason = "interrupted";
   if (done < capacity) {  // keep the completed draws of each chain, contiguous
-    for (std::size_t c = 1; c < n; ++c) std::copy_n(draws + c * capacity * d, done * d, draws + c * done * d);
+    for (std::size_t c = 1; c < local; ++c) std::copy_n(draws + c * capacity * d, done * d, draws + c * done * d);
     if (!draws_storage) {
-      out.draws.resize(n * done * d);
+      out.draws.resize(local * done * d);
       out.draws.shrink_to_fit();
     }
   }
-  keep_prefix(out.stats, n, capacity, done);
+  keep_prefix(out.stats, local, capacity, done);
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;
 }

@@ -18,6 +18,8 @@
 #include "cli/terminal.hpp"
 #include "manychains/devices.hpp"
 #include "manychains/error.hpp"
+#include "manychains/process_group.hpp"
+#include "mpi/collectively.hpp"
 
 #ifndef MANYCHAINS_VERSION
 #define MANYCHAINS_VERSION "unknown"
@@ -61,8 +63,15 @@ std::string type_name(const std::exception& e) {
   return status == 0 && name ? name.get() : typeid(e).name();
 }
 
+/// Under mpirun an error every rank agreed on (failure_agreed) is printed once, by rank 0; one
+/// only this rank met ends every rank (the others may be waiting for it in a collective).
 int report(const std::string& message, int code) {
-  std::cerr << "error: " << message << '\n';
+  manychains::process_group& group = manychains::world();
+  if (group.size() > 1 && !manychains::failure_agreed()) {
+    std::cerr << "error: rank " << group.rank() << ": " << message << '\n';
+    group.abort(code);
+  }
+  if (group.rank() == 0) std::cerr << "error: " << message << '\n';
   return code;
 }
 
@@ -116,6 +125,8 @@ int check_stdout(int status) {
 
 int main(int argc, char** argv) {
   manychains::cli::install_signal_cleanup();
+  const int ranks = manychains::world().size();  // under mpirun: MPI starts here
+  manychains::failure_agreed() = true;  // until a command runs, every rank sees the same arguments
   std::cout.rdbuf(&results_buffer());
   CLI::App app{"manychains: thousands of Markov chains at once, on NVIDIA GPUs or the CPU"};
   app.set_version_flag("--version", version_text, "Print the version, build type, CUDA on/off and the GPU seen");
@@ -139,9 +150,12 @@ int main(int argc, char** argv) {
   if (argv[1][0] != '-' && !known(argv[1]))
     return report("unknown subcommand '" + one_line(argv[1]).substr(0, 40) + "'; give one of " + subcommands,
                   exit_bad_input);
+  if (ranks > 1 && argv[1][0] != '-' && std::string(argv[1]) != "sample")  // docs/mpi.md
+    return report(std::string(argv[1]) + " does not run over several processes yet; run it without mpirun "
+                      "(sample does)", exit_bad_input);
   int status = exit_ok;
   try {
-    app.parse(argc, argv);
+    app.parse(argc, argv);  // a command sets failure_agreed() to false where ranks may differ
     status = manychains::cli::exit_status();
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return check_stdout(app.exit(e));  // --help, --version

@@ -12,6 +12,10 @@
 #include "manychains/io/atomic_file.hpp"
 #include "manychains/checked.hpp"
 #include "manychains/io/npy_mapped.hpp"
+#include "manychains/io/npy_slabs.hpp"
+#include "manychains/process_group.hpp"
+#include "mpi/collectively.hpp"
+#include "split_summary.hpp"
 #include "manychains/resources.hpp"
 #include "manychains/sampler.hpp"
 #include "manychains/summary.hpp"
@@ -76,6 +80,77 @@ void check_resources(const sample_options& o, std::size_t dim, std::size_t bytes
                            chains, kept, dim),
                saturating_add(saturating_add(draws, posterior), saturating_add(metric, json)), o.out,
                "use fewer chains or draws, or --thin");
+}
+
+/// `mpirun -np R manychains sample`: rank r runs chains chain_share(chains, r, R) on its own GPU or
+/// CPU cores; adaptation reads all ranks' chains (sampler.hpp), so the draws equal one process's.
+/// Each rank writes its chains' slab of draws.npy; the summary is split by parameter
+/// (split_summary.hpp); rank 0 writes run.json and the metric and commits the folder once every
+/// rank has succeeded. posterior.nc is not written (one process would need every draw in memory).
+template <class T>
+void run_sample_split(const sample_options& o, const any_target& target, process_group& group) {
+  const target_info& info = info_of(target);
+  const std::size_t ranks = static_cast<std::size_t>(group.size()), chains = o.settings.chains;
+  if (o.settings.until_ess) throw input_error("--until-ess does not run over several processes (mpirun) yet");
+  if (o.settings.save_warmup) throw input_error("--save-warmup does not run over several processes (mpirun): it goes to posterior.nc");
+  if (chains < ranks) throw input_error(fmt::format("{} chains cannot be split over {} ranks", chains, ranks));
+  failure_agreed() = false;  // from here a failure may be one rank's only
+  const bool lead = group.rank() == 0;
+  const chain_range mine = chain_share(chains, group.rank(), group.size());
+  std::unique_ptr<chain_engine<T>> engine;
+  std::optional<run_folder> folder;
+  collectively(group, [&] {
+    check_resources(o, info.dim, sizeof(T));
+    engine = make_engine<T>(parse_device_choice(o.device), target, mine, o.settings.seed);
+    if (lead) folder.emplace(o.out);
+  });
+  install_interrupt_handler();
+  tv_recorder tv(info, o.settings.warmup);
+  sample_settings settings = o.settings;
+  settings.group = &group;
+  settings.observe_every = o.tv_every.value_or(std::max<std::size_t>(1, (settings.warmup + settings.draws) / 20));
+  settings.observer = [&tv](std::size_t step, const std::vector<double>& x) { tv.observe(step, x); };
+  sample_result<T> result;
+  {
+    progress_bar bar("sampling", o.quiet || !lead);
+    result = run_sampler<T>(*engine, info, settings, &interrupt_flag(),
+                            [&](std::size_t done, std::size_t total) { bar.update(done, total); });
+  }
+  npy_slab_file<T> draws_file(group, o.out + "/draws.npy", {chains, result.kept_draws, info.dim});
+  draws_file.write(mine.first, result.draws_data(), mine.size());
+  const std::string draws_path = draws_file.finish();
+  const auto rows = summarize_split<T>(group, draws_path, npy_slab_file<T>::data_offset, chains, result.kept_draws,
+                                       info.dim, info.parameter_names);
+  result.chains = {0, chains};  // the run's totals are every rank's
+  const nlohmann::json settings_json = {{"target", info.spec}, {"sampler", o.sampler}, {"chains", chains},
+                                        {"warmup", o.settings.warmup}, {"draws", o.settings.draws},
+                                        {"thin", o.settings.thin}, {"step_size", o.step_size}, {"metric", o.metric},
+                                        {"seed", o.settings.seed}, {"device", o.device}, {"precision", o.precision},
+                                        {"tv_every", settings.observe_every}, {"save_warmup", false},
+                                        {"until_ess", nullptr}, {"max_draws", nullptr}, {"ranks", ranks}};
+  collectively(group, [&] {
+    if (!lead) return;
+    stage_metric_files(*folder, result);
+    folder->adopt(draws_path, "draws.npy");
+    nlohmann::json report = run_json(settings_json, result, info, rows, engine->device_name());
+    report["tv"] = tv.curve();
+    report["posterior"] = nullptr;
+    folder->commit(report.dump(2) + "\n", run_folder_files);
+  });
+  if (lead && !o.quiet) {
+    std::cout << fmt::format("manychains sample: {} on {} x {} ranks ({}), {} chains x {} draws, seed {}\n",
+                             info.spec, engine->device_name(), ranks, o.precision, chains, result.kept_draws,
+                             o.settings.seed);
+    print_summary_table(std::cout, rows);
+    tv.print(std::cout, tv.curve());
+    print_run_footer(std::cout, result, o.out);
+  }
+  if (lead) {
+    std::cerr << "note: posterior.nc is not written under mpirun; draws.npy and run.json are\n";
+    print_warnings(std::cerr, result, rows);
+  }
+  if (!run_problems(result, rows).empty()) exit_status() = 1;
+  if (result.interrupted) exit_status() = 130;
 }
 
 /// Draws mapped to a model's constrained scale, in place of the unconstrained ones the chains move.
@@ -157,6 +232,7 @@ void run_sample(const sample_options& o, const target_info& info, std::unique_pt
 
 /// `--model FILE --data FILE`: compile (or find in the cache), load, bind, sample on the CPU.
 void run_model_sample(const sample_options& o) {
+  if (world().size() > 1) throw input_error("--model does not run over several processes (mpirun) yet");
   if (o.data.empty()) throw input_error("--model needs --data (a JSON file; {} for a model without data)");
   if (o.target != "oring") throw input_error("--model and --target are alternatives: give one");
   model_build_options build;
@@ -258,6 +334,7 @@ void register_sample(CLI::App& app) {
     const any_target target = make_target(opt.target);
     const auto run = [&](auto zero) {
       using T = decltype(zero);
+      if (world().size() > 1) return run_sample_split<T>(opt, target, world());
       const target_info& info = info_of(target);
       check_resources(opt, info.dim, sizeof(T));
       run_sample<T>(opt, info,

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "manychains/engine.hpp"
+#include "manychains/process_group.hpp"
 
 namespace manychains {
 
@@ -47,6 +48,11 @@ struct sample_settings {
   std::uint64_t seed = 0;
   bool draw_stats = true;    ///< record each kept draw's log-density, acceptance and divergence
   bool save_warmup = false;  ///< keep the warm-up states too (in memory) with their statistics
+  /// The processes the run is split over (each engine holding its share of `chains`, by global
+  /// index, in process order); null: this engine holds every chain. Adaptation then reads every
+  /// process's chains in chain order, so the draws are those of one process, bit for bit.
+  /// Not with until_ess (it diagnoses all draws between blocks).
+  process_group* group = nullptr;
 };
 
 /// Per-draw sampler statistics, (chains, draws) in C order, as ArviZ's sample_stats has them.

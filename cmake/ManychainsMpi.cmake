@@ -1,0 +1,26 @@
+# MANYCHAINS_MPI: AUTO (when MPI is found), ON (required) or OFF. Sets MANYCHAINS_HAVE_MPI and
+# adds to manychains_host the one implementation of process_group.hpp's world(): host/mpi/mpi_group.cpp
+# with MPI, host/mpi/single_process.cpp without. No other source knows which.
+set(MANYCHAINS_MPI AUTO CACHE STRING "Run under mpirun over several processes: AUTO (when MPI is found), ON or OFF")
+set_property(CACHE MANYCHAINS_MPI PROPERTY STRINGS AUTO ON OFF)
+set(MANYCHAINS_HAVE_MPI OFF)
+if(NOT MANYCHAINS_MPI STREQUAL "OFF")
+  if(MANYCHAINS_MPI STREQUAL "ON")
+    find_package(MPI REQUIRED COMPONENTS CXX)
+  else()
+    find_package(MPI QUIET COMPONENTS CXX)
+  endif()
+  if(MPI_CXX_FOUND)
+    set(MANYCHAINS_HAVE_MPI ON)
+  endif()
+endif()
+message(STATUS "manychains: MPI ${MANYCHAINS_HAVE_MPI}")
+
+function(manychains_add_process_group target)
+  if(MANYCHAINS_HAVE_MPI)
+    target_sources(${target} PRIVATE ${PROJECT_SOURCE_DIR}/host/mpi/mpi_group.cpp)
+    target_link_libraries(${target} PRIVATE MPI::MPI_CXX)
+  else()
+    target_sources(${target} PRIVATE ${PROJECT_SOURCE_DIR}/host/mpi/single_process.cpp)
+  endif()
+endfunction()
