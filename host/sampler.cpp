@@ -78,23 +78,13 @@ bool dense_possible(const sample_settings& s, std::size_t dim, std::size_t chain
 /// most 1 + bias: ε² ≤ 4 bias / (1 + bias).
 double ula_step_cap(double bias) { return 2.0 * std::sqrt(bias / (1.0 + bias)); }
 
-/// Copies the first `done` draws of each chain (stored `capacity` apart) into one contiguous array.
-template <class T>
-std::vector<T> compact_draws(const T* draws, std::size_t chains, std::size_t capacity, std::size_t done,
-                             std::size_t dim) {
-  std::vector<T> out(chains * done * dim);
-  for (std::size_t c = 0; c < chains; ++c)
-    std::copy_n(draws + c * capacity * dim, done * dim, out.begin() + static_cast<std::ptrdiff_t>(c * done * dim));
-  return out;
-}
-
 /// --until-ess: the reason to stop, or empty to keep sampling.
 template <class T>
-std::string ess_target_reached(const T* draws, std::size_t chains, std::size_t done, std::size_t dim,
-                               const std::vector<std::string>& names, double target_ess) {
+std::string ess_target_reached(const T* draws, std::size_t chains, std::size_t done, std::size_t capacity,
+                               std::size_t dim, const std::vector<std::string>& names, double target_ess) {
   std::vector<parameter_diagnostics> diags;
   try {
-    diags = diagnose_draws(draws, chains, done, dim, names);
+    diags = diagnose_draws_prefix(draws, chains, done, capacity, dim, names);  // in place: no copy of the draws
   } catch (const input_error& e) {
     return std::string("stopped: the draws cannot be diagnosed (") + e.what() + ")";
   }
@@ -327,8 +317,7 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
     observe(s.warmup + out.sampling_steps_done);
     if (done < block_end) continue;
     if (!s.until_ess) break;
-    const std::vector<T> so_far = compact_draws(draws, n, capacity, done, d);
-    out.stop_reason = ess_target_reached(so_far.data(), n, done, d, info.parameter_names, *s.until_ess);
+    out.stop_reason = ess_target_reached(draws, n, done, capacity, d, info.parameter_names, *s.until_ess);
     if (!out.stop_reason.empty()) break;
     if (done == capacity) {
       out.stop_reason = fmt::format("reached --max-draws ({} draws per chain) before the ESS target {:g}", done,
