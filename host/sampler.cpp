@@ -28,6 +28,21 @@ std::vector<std::size_t> scale_window_ends(std::size_t warmup) {
   return ends;
 }
 
+/// How many snapshots of the chains' positions each window's metric estimate pools: enough for
+/// about 1,024 positions (the default chain count, with which one snapshot, the window's end, is
+/// all), at most 16, spread over the window's second half. Few chains then still estimate a
+/// d x d covariance from many positions instead of from `chains` alone.
+std::size_t snapshots_per_window(std::size_t chains) {
+  return std::min<std::size_t>(16, std::max<std::size_t>(1, (1024 + chains - 1) / chains));
+}
+
+/// Whether warm-up step `t1` (1-based) is one of the snapshots of the window (begin, end].
+bool is_snapshot(std::size_t t1, std::size_t begin, std::size_t end, std::size_t snapshots) {
+  if (t1 > end || t1 <= begin) return false;
+  const std::size_t gap = std::max<std::size_t>(1, (end - begin) / (2 * snapshots));
+  return (end - t1) % gap == 0 && (end - t1) / gap < snapshots;
+}
+
 /// Keeps the first `done` of `stride` values in each of n rows of `values` (each row `width` wide),
 /// contiguous: what an interrupted run keeps.
 template <class V>
@@ -209,6 +224,10 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
     request.stats = out.warmup_stats.ref();
   }
   const auto window_ends = s.adapt_preconditioner ? scale_window_ends(s.warmup) : std::vector<std::size_t>{};
+  const std::size_t snapshots = snapshots_per_window(n);
+  out.metric_snapshots = window_ends.empty() ? 0 : snapshots;
+  std::vector<T> pooled;  // this window's snapshots of the positions, (snapshot·chain, dim)
+  std::size_t window = 0;
   for (std::size_t t = 0; t < s.warmup && !stopped(); ++t) {
     request.step_size = static_cast<T>(step);
     request.scale = as<T>(scale);
@@ -221,11 +240,19 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
     out.warmup_divergences += p.divergent;
     ++out.warmup_steps_done;
     if (!s.step_size) step = adapt.update(mean_accept);
-    if (std::find(window_ends.begin(), window_ends.end(), t + 1) != window_ends.end()) {
-      const std::vector<T> positions = engine.positions();
+    if (window < window_ends.size() &&
+        is_snapshot(t + 1, window ? window_ends[window - 1] : 0, window_ends[window], snapshots)) {
+      const std::vector<T> x = engine.positions();
+      pooled.insert(pooled.end(), x.begin(), x.end());
+    }
+    if (window < window_ends.size() && t + 1 == window_ends[window]) {
+      ++window;
+      const std::vector<T> positions = std::move(pooled);
+      pooled.clear();
+      const std::size_t count = positions.size() / d;
       if (may_dense) {
         const Eigen::MatrixXd cov = cross_chain_covariance(positions, d);
-        const std::vector<double> estimate = cholesky_rows(shrunk_toward_diagonal(cov, n));
+        const std::vector<double> estimate = cholesky_rows(shrunk_toward_diagonal(cov, count));
         if (s.metric == metric_kind::dense) {
           chol = estimate;
         } else if (!previous_chol.empty()) {  // auto: last window's candidates, judged on this one's chains

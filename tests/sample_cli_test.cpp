@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "manychains/devices.hpp"
+#include "manychains/diagnostics.hpp"
 #include "manychains/io/inference_data.hpp"
 #include "manychains/io/npy.hpp"
 #include "test_support.hpp"
@@ -226,6 +227,30 @@ TEST(SampleCli, UntilEssSamplesUntilTheTargetAndSaysWhyItStopped) {
     EXPECT_GE(p["ess_bulk"].get<double>(), 3000.0);
     EXPECT_GE(p["ess_tail"].get<double>(), 3000.0);
     EXPECT_LE(p["rhat"].get<double>(), 1.01);
+  }
+}
+
+// Without --chains, --until-ess sizes the chains to the target (max(64, 4 dim, N / 50)), says so
+// in run.json, and stops honestly: the ESS and R-hat recomputed from draws.npy by the diagnostics
+// oracle (diagnose_draws, itself checked against ArviZ) meet the target.
+TEST(SampleCli, UntilEssSizesTheChainsAndItsStopIsHonest) {
+  const std::string out = temp_dir("until-sized");
+  const auto r = run_command(cli() + " sample --target gaussian:dim=3,rho=0.5 --warmup 300 --draws 50 "
+                             "--until-ess 5000 --max-draws 4000 --seed 4 --device cpu --quiet --out " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto run = nlohmann::json::parse(std::ifstream(out + "/run.json"));
+  EXPECT_EQ(run["settings"]["chains"], 128) << run["settings"];  // ceil(5000 / 50) = 100 -> 128
+  EXPECT_NE(run["settings"]["chains_reason"].get<std::string>().find("--until-ess 5000 without --chains"),
+            std::string::npos);
+  EXPECT_EQ(run["metric_snapshots"], 8);  // 1024 / 128 positions snapshots per window
+  ASSERT_NE(run["stop_reason"].get<std::string>().find("reached the ESS target"), std::string::npos);
+  const auto draws = manychains::read_npy(out + "/draws.npy");
+  ASSERT_EQ(draws.shape[0], 128u);
+  const auto diags = manychains::diagnose_draws(draws.values.data(), draws.shape[0], draws.shape[1], draws.shape[2], {});
+  for (const auto& p : diags) {
+    EXPECT_GE(*p.ess_bulk, 5000.0) << p.name;
+    EXPECT_GE(*p.ess_tail, 5000.0) << p.name;
+    EXPECT_LE(*p.rhat, 1.01) << p.name;
   }
 }
 

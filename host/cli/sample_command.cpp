@@ -1,6 +1,8 @@
 // `manychains sample`: warm-up and sampling of many chains, a summary table, draws.npy, run.json.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -38,7 +40,22 @@ struct sample_options {
   std::optional<std::size_t> max_draws;
   sample_settings settings;
   bool quiet = false;
+  bool chains_given = false;  // --chains on the command line
+  std::string chains_reason;  // how the chain count was chosen (run.json)
 };
+
+/// --until-ess without --chains: as many chains as the target needs. Split R-hat <= 1.01 needs
+/// each chain about 100 autocorrelation times long whatever the chain count, and by then C chains
+/// hold about 100 C bulk (about 50 C tail) effective draws; so C = ESS target / 50 meets both at
+/// once, and more chains only add work (each chain's warm-up) on a CPU. At least 64 chains (a
+/// well-estimated between-chain variance for R-hat and a pooled step-size adaptation) and 4 x dim
+/// (a dense metric's covariance), at most the default; a multiple of 32 (a GPU warp). The same
+/// rule on every device, so that a seed gives the same chains on the CPU and the GPU.
+std::size_t chains_for_ess_target(double target_ess, std::size_t dim, std::size_t default_chains) {
+  const double wanted = std::max({64.0, 4.0 * static_cast<double>(dim), std::ceil(target_ess / 50.0)});
+  const std::size_t c = wanted >= static_cast<double>(default_chains) ? default_chains : static_cast<std::size_t>(wanted);
+  return std::min(default_chains, (c + 31) / 32 * 32);
+}
 
 /// The text run.json holds per parameter (name, summary row). Measured on gaussian:dim=2000000
 /// with 2 chains: a 465 MB run.json, 233 bytes per parameter.
@@ -97,6 +114,7 @@ void run_sample(const sample_options& o, const any_target& target) {
   }
   const auto rows = summarize_run(result, info);
   const nlohmann::json settings_json = {{"target", info.spec}, {"sampler", o.sampler}, {"chains", o.settings.chains},
+                             {"chains_reason", o.chains_reason},
                              {"warmup", o.settings.warmup}, {"draws", o.settings.draws},
                              {"thin", o.settings.thin}, {"step_size", o.step_size}, {"metric", o.metric},
                              {"seed", o.settings.seed}, {"device", o.device}, {"precision", o.precision},
@@ -134,7 +152,8 @@ void register_sample(CLI::App& app) {
   cmd->add_option("--target", o->target, "Target spec (default oring). Built-in targets:\n" + target_help())
       ->capture_default_str();
   cmd->add_option("--sampler", o->sampler, "mala or ula")->check(CLI::IsMember({"mala", "ula"}))->capture_default_str();
-  cmd->add_option("--chains", o->settings.chains, "Number of chains")->check(whole_number(1, std::uint64_t(1) << 31))->capture_default_str();
+  cmd->add_option("--chains", o->settings.chains,
+                  "Number of chains (default 1024; with --until-ess N: max(64, 4 x dim, N / 50), a multiple of 32)")->check(whole_number(1, std::uint64_t(1) << 31))->capture_default_str();
   cmd->add_option("--warmup", o->settings.warmup, "Warm-up (adaptation) steps")->check(whole_number(0))->capture_default_str();
   cmd->add_option("--draws", o->settings.draws, "Sampling steps after warm-up")->check(whole_number(1))->capture_default_str();
   cmd->add_option("--thin", o->settings.thin, "Keep every N-th sampling step")->check(whole_number(1))->capture_default_str();
@@ -162,7 +181,7 @@ void register_sample(CLI::App& app) {
                 "Also keep the warm-up states (in memory) as posterior.nc's warmup_posterior and "
                 "warmup_sample_stats groups");
   cmd->add_flag("--quiet", o->quiet, "No table or progress bar");
-  cmd->callback([o] {
+  cmd->callback([o, cmd] {
     sample_options& opt = *o;
     opt.settings.sampler = opt.sampler == "ula" ? sampler_kind::ula : sampler_kind::mala;
     opt.settings.metric = opt.metric == "diag"    ? metric_kind::diagonal
@@ -190,6 +209,16 @@ void register_sample(CLI::App& app) {
     const std::size_t declared_dim = target_spec(opt.target).count_or("dim", 0);
     if (declared_dim > 0) check_resources(opt, declared_dim, opt.precision == "float" ? 4 : 8);
     const any_target target = make_target(opt.target);
+    opt.chains_given = cmd->count("--chains") > 0;
+    opt.chains_reason = opt.chains_given ? "asked for (--chains)" : "the default";
+    if (opt.until_ess && !opt.chains_given) {
+      const std::size_t dim = info_of(target).dim, fallback = opt.settings.chains;
+      opt.settings.chains = chains_for_ess_target(*opt.until_ess, dim, fallback);
+      opt.chains_reason = fmt::format("--until-ess {:g} without --chains: max(64, 4 x dim = {}, target / 50 = {:g}) "
+                                      "rounded up to a multiple of 32, at most {}: split R-hat <= 1.01 needs ~100 "
+                                      "autocorrelation times per chain, when C chains hold ~50-100 C effective draws",
+                                      *opt.until_ess, 4 * dim, std::ceil(*opt.until_ess / 50.0), fallback);
+    }
     if (opt.precision == "float")
       run_sample<float>(opt, target);
     else

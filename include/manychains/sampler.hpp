@@ -87,6 +87,7 @@ struct sample_result {
   double warmup_accept_rate = 0, accept_rate = 0;  ///< mean acceptance probability
   std::uint64_t warmup_divergences = 0, divergences = 0;
   std::size_t warmup_steps_done = 0, sampling_steps_done = 0;
+  std::size_t metric_snapshots = 0;  ///< positions snapshots per warm-up window pooled into each metric estimate
   bool interrupted = false;
   double seconds = 0;
   draw_stats stats;  ///< per kept draw (chains, kept_draws), with settings.draw_stats
