@@ -44,6 +44,9 @@ struct sample_options {
   std::string chains_reason;  // how the chain count was chosen (run.json)
 };
 
+/// --max-draws above this (10^9 sampling steps a chain) is a typo, not a plan: bad input.
+constexpr std::uint64_t max_draws_limit = 1000000000;
+
 /// --until-ess without --chains: as many chains as the target needs. Split R-hat <= 1.01 needs
 /// each chain about 100 autocorrelation times long whatever the chain count, and by then C chains
 /// hold about 100 C bulk (about 50 C tail) effective draws; so C = ESS target / 50 meets both at
@@ -161,8 +164,9 @@ void register_sample(CLI::App& app) {
   cmd->add_option("--until-ess", o->until_ess,
                   "Sample in blocks (the first --draws long) until every parameter's bulk and tail ESS reach "
                   "this and R-hat <= 1.01, or --max-draws");
-  cmd->add_option("--max-draws", o->max_draws, "With --until-ess: at most this many sampling steps (default 20 x --draws)")
-      ->check(whole_number(1));
+  cmd->add_option("--max-draws", o->max_draws,
+                  "With --until-ess: at most this many sampling steps, up to 10^9 (default 20 x --draws)")
+      ->check(whole_number(1, max_draws_limit));
   cmd->add_option("--metric", o->metric,
                   "Preconditioner adapted in warm-up: diag, dense, or auto (diag; dense from a window on "
                   "where it whitens the chains at least 2x better, with chains >= 2 dim and dim <= 1000)")
@@ -206,19 +210,24 @@ void register_sample(CLI::App& app) {
     }
     opt.settings.seed = opt.seed ? *opt.seed : random_seed();
     // A declared dimension is checked before the target's tables are built (dim=1000000000).
-    const std::size_t declared_dim = target_spec(opt.target).count_or("dim", 0);
-    if (declared_dim > 0) check_resources(opt, declared_dim, opt.precision == "float" ? 4 : 8);
-    const any_target target = make_target(opt.target);
     opt.chains_given = cmd->count("--chains") > 0;
     opt.chains_reason = opt.chains_given ? "asked for (--chains)" : "the default";
-    if (opt.until_ess && !opt.chains_given) {
-      const std::size_t dim = info_of(target).dim, fallback = opt.settings.chains;
-      opt.settings.chains = chains_for_ess_target(*opt.until_ess, dim, fallback);
+    const std::size_t default_chains = opt.settings.chains;
+    const auto size_chains = [&](std::size_t dim) {
+      if (!opt.until_ess || opt.chains_given) return;
+      opt.settings.chains = chains_for_ess_target(*opt.until_ess, dim, default_chains);
       opt.chains_reason = fmt::format("--until-ess {:g} without --chains: max(64, 4 x dim = {}, target / 50 = {:g}) "
                                       "rounded up to a multiple of 32, at most {}: split R-hat <= 1.01 needs ~100 "
                                       "autocorrelation times per chain, when C chains hold ~50-100 C effective draws",
-                                      *opt.until_ess, 4 * dim, std::ceil(*opt.until_ess / 50.0), fallback);
+                                      *opt.until_ess, 4 * dim, std::ceil(*opt.until_ess / 50.0), default_chains);
+    };
+    const std::size_t declared_dim = target_spec(opt.target).count_or("dim", 0);
+    if (declared_dim > 0) {
+      size_chains(declared_dim);
+      check_resources(opt, declared_dim, opt.precision == "float" ? 4 : 8);
     }
+    const any_target target = make_target(opt.target);
+    size_chains(info_of(target).dim);
     if (opt.precision == "float")
       run_sample<float>(opt, target);
     else
