@@ -238,7 +238,7 @@ TEST(SampleCli, UntilEssSamplesUntilTheTargetAndSaysWhyItStopped) {
 // oracle (diagnose_draws, itself checked against ArviZ) meet the target.
 TEST(SampleCli, UntilEssSizesTheChainsAndItsStopIsHonest) {
   const std::string out = temp_dir("until-sized");
-  const auto r = run_command(cli() + " sample --target gaussian:dim=3,rho=0.5 --warmup 300 --draws 50 "
+  const auto r = run_command(cli() + " sample --target gaussian:dim=3,rho=0.5 --draws 50 "
                              "--until-ess 5000 --max-draws 4000 --seed 4 --device cpu --quiet --out " + out);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto run = nlohmann::json::parse(std::ifstream(out + "/run.json"));
@@ -246,6 +246,9 @@ TEST(SampleCli, UntilEssSizesTheChainsAndItsStopIsHonest) {
   EXPECT_NE(run["settings"]["chains_reason"].get<std::string>().find("--until-ess 5000 without --chains"),
             std::string::npos);
   EXPECT_EQ(run["metric_snapshots"], 8);  // 1024 / 128 positions snapshots per window
+  // No --warmup: warm-up ends once the adaptation settles (well before its cap of 1000 here).
+  EXPECT_EQ(run["warmup_reason"].get<std::string>().rfind("adaptive: the windows ending at", 0), 0u) << run["warmup_reason"];
+  EXPECT_LT(run["warmup_steps_done"].get<std::size_t>(), 1000u);
   ASSERT_NE(run["stop_reason"].get<std::string>().find("reached the ESS target"), std::string::npos);
   const auto draws = manychains::read_npy(out + "/draws.npy");
   ASSERT_EQ(draws.shape[0], 128u);
@@ -255,6 +258,16 @@ TEST(SampleCli, UntilEssSizesTheChainsAndItsStopIsHonest) {
     EXPECT_GE(*p.ess_tail, 5000.0) << p.name;
     EXPECT_LE(*p.rhat, 1.01) << p.name;
   }
+}
+
+TEST(SampleCli, GivenWarmupIsRunInFull) {
+  const std::string out = temp_dir("until-fixed-warmup");
+  const auto r = run_command(cli() + " sample --target gaussian:dim=2 --warmup 400 --draws 50 --until-ess 500 "
+                             "--seed 4 --device cpu --quiet --out " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto run = nlohmann::json::parse(std::ifstream(out + "/run.json"));
+  EXPECT_EQ(run["warmup_steps_done"], 400);
+  EXPECT_EQ(run["warmup_reason"], "fixed: 400 steps");
 }
 
 TEST(SampleCli, UntilEssStopsAtMaxDraws) {

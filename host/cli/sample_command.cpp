@@ -211,6 +211,7 @@ void register_sample(CLI::App& app) {
     opt.settings.seed = opt.seed ? *opt.seed : random_seed();
     // A declared dimension is checked before the target's tables are built (dim=1000000000).
     opt.chains_given = cmd->count("--chains") > 0;
+    opt.settings.adaptive_warmup = opt.until_ess && cmd->count("--warmup") == 0;
     opt.chains_reason = opt.chains_given ? "asked for (--chains)" : "the default";
     const std::size_t default_chains = opt.settings.chains;
     const auto size_chains = [&](std::size_t dim) {
