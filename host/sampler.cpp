@@ -30,6 +30,33 @@ std::vector<std::size_t> scale_window_ends(std::size_t warmup) {
   return ends;
 }
 
+/// Adaptive warm-up's windows: every 100 steps up to 80% of the cap.
+std::vector<std::size_t> adaptive_window_ends(std::size_t cap) {
+  std::vector<std::size_t> ends;
+  for (std::size_t e = 100; e <= cap * 4 / 5; e += 100) ends.push_back(e);
+  return ends;
+}
+
+/// Adaptive warm-up ends when two consecutive windows run with the same kind of metric adapted
+/// step sizes this close: the MALA step is set by the stiffest whitened direction, so a metric
+/// still improving shows as a step still moving.
+constexpr double warmup_step_tolerance = 0.10;
+
+/// How many snapshots of the chains' positions each window's metric estimate pools: enough for
+/// about 1,024 positions (the default chain count, with which one snapshot, the window's end, is
+/// all), at most 16, spread over the window's second half. Few chains then still estimate a
+/// d x d covariance from many positions instead of from `chains` alone.
+std::size_t snapshots_per_window(std::size_t chains) {
+  return std::min<std::size_t>(16, std::max<std::size_t>(1, (1024 + chains - 1) / chains));
+}
+
+/// Whether warm-up step `t1` (1-based) is one of the snapshots of the window (begin, end].
+bool is_snapshot(std::size_t t1, std::size_t begin, std::size_t end, std::size_t snapshots) {
+  if (t1 > end || t1 <= begin) return false;
+  const std::size_t gap = std::max<std::size_t>(1, (end - begin) / (2 * snapshots));
+  return (end - t1) % gap == 0 && (end - t1) / gap < snapshots;
+}
+
 /// Keeps the first `done` of `stride` values in each of n rows of `values` (each row `width` wide),
 /// contiguous: what an interrupted run keeps.
 template <class V>
@@ -80,23 +107,13 @@ bool dense_possible(const sample_settings& s, std::size_t dim, std::size_t chain
 /// most 1 + bias: ε² ≤ 4 bias / (1 + bias).
 double ula_step_cap(double bias) { return 2.0 * std::sqrt(bias / (1.0 + bias)); }
 
-/// Copies the first `done` draws of each chain (stored `capacity` apart) into one contiguous array.
-template <class T>
-std::vector<T> compact_draws(const T* draws, std::size_t chains, std::size_t capacity, std::size_t done,
-                             std::size_t dim) {
-  std::vector<T> out(chains * done * dim);
-  for (std::size_t c = 0; c < chains; ++c)
-    std::copy_n(draws + c * capacity * dim, done * dim, out.begin() + static_cast<std::ptrdiff_t>(c * done * dim));
-  return out;
-}
-
 /// --until-ess: the reason to stop, or empty to keep sampling.
 template <class T>
-std::string ess_target_reached(const T* draws, std::size_t chains, std::size_t done, std::size_t dim,
-                               const std::vector<std::string>& names, double target_ess) {
+std::string ess_target_reached(const T* draws, std::size_t chains, std::size_t done, std::size_t capacity,
+                               std::size_t dim, const std::vector<std::string>& names, double target_ess) {
   std::vector<parameter_diagnostics> diags;
   try {
-    diags = diagnose_draws(draws, chains, done, dim, names);
+    diags = diagnose_draws_prefix(draws, chains, done, capacity, dim, names);  // in place: no copy of the draws
   } catch (const input_error& e) {
     return std::string("stopped: the draws cannot be diagnosed (") + e.what() + ")";
   }
@@ -251,8 +268,20 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
     request.thin = 1;
     request.stats = out.warmup_stats.ref();
   }
-  const auto window_ends = s.adapt_preconditioner ? scale_window_ends(s.warmup) : std::vector<std::size_t>{};
-  for (std::size_t t = 0; t < s.warmup && !stopped(); ++t) {
+  const bool adaptive = s.adaptive_warmup && s.adapt_preconditioner && !s.step_size && !s.save_warmup;
+  const auto window_ends = !s.adapt_preconditioner ? std::vector<std::size_t>{}
+                           : adaptive              ? adaptive_window_ends(s.warmup)
+                                                   : scale_window_ends(s.warmup);
+  std::size_t warmup_len = s.warmup;  // adaptive: shortened once the adaptation has settled
+  out.warmup_reason = adaptive ? fmt::format("adaptive: the cap of {} steps was reached", s.warmup)
+                               : fmt::format("fixed: {} steps", s.warmup);
+  double last_window_step = 0;  // the previous window's averaged step (0: none yet)
+  bool last_window_dense = false, settled = false;
+  const std::size_t snapshots = snapshots_per_window(n);
+  out.metric_snapshots = window_ends.empty() ? 0 : snapshots;
+  std::vector<T> pooled;  // this window's snapshots of the positions, (snapshot·chain, dim)
+  std::size_t window = 0;
+  for (std::size_t t = 0; t < warmup_len && !stopped(); ++t) {
     request.step_size = static_cast<T>(step);
     request.scale = as<T>(scale);
     request.chol = as<T>(chol);
@@ -264,11 +293,21 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
     out.warmup_divergences += p.divergent;
     ++out.warmup_steps_done;
     if (!s.step_size) step = adapt.update(mean_accept);
-    if (std::find(window_ends.begin(), window_ends.end(), t + 1) != window_ends.end()) {
-      const std::vector<T> positions = all_positions();
+    if (!settled && window < window_ends.size() &&
+        is_snapshot(t + 1, window ? window_ends[window - 1] : 0, window_ends[window], snapshots)) {
+      const std::vector<T> x = all_positions();
+      pooled.insert(pooled.end(), x.begin(), x.end());
+    }
+    if (!settled && window < window_ends.size() && t + 1 == window_ends[window]) {
+      ++window;
+      const bool ran_dense = !chol.empty();
+      const double window_step = adapt.final_step();
+      const std::vector<T> positions = std::move(pooled);
+      pooled.clear();
+      const std::size_t count = positions.size() / d;
       if (may_dense) {
         const Eigen::MatrixXd cov = cross_chain_covariance(positions, d);
-        const std::vector<double> estimate = cholesky_rows(shrunk_toward_diagonal(cov, n));
+        const std::vector<double> estimate = cholesky_rows(shrunk_toward_diagonal(cov, count));
         if (s.metric == metric_kind::dense) {
           chol = estimate;
         } else if (!previous_chol.empty()) {  // auto: last window's candidates, judged on this one's chains
@@ -283,6 +322,18 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
         scale = cross_chain_sd(positions, d, scale);
       }
       if (!s.step_size) adapt = dual_averaging(step, s.target_accept);
+      if (adaptive && last_window_step > 0 && ran_dense == last_window_dense &&
+          std::abs(std::log(window_step / last_window_step)) <= std::log1p(warmup_step_tolerance)) {
+        settled = true;  // the metric estimated now is kept; a last quarter adapts the step alone
+        warmup_len = std::min(s.warmup, t + 1 + std::max<std::size_t>(50, (t + 1) / 4));
+        out.warmup_reason = fmt::format(
+            "adaptive: the windows ending at {} and {} ran with the same ({}) metric and adapted steps {:.4g} and "
+            "{:.4g}, within {:g}%; then {} steps adapted the step size alone ({} of at most {} steps)",
+            t + 1 - 100, t + 1, ran_dense ? "dense" : "diag", last_window_step, window_step,
+            100 * warmup_step_tolerance, warmup_len - t - 1, warmup_len, s.warmup);
+      }
+      last_window_step = window_step;
+      last_window_dense = ran_dense;
     }
     if ((t + 1) % std::max<std::size_t>(s.observe_every, 1) == 0) observe(t + 1);
     if (progress) progress(t + 1, total_steps);
@@ -339,7 +390,7 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
   std::size_t piece = 1;
   double accept_sum = 0;
   std::size_t done = 0;
-  while (!(out.warmup_steps_done < s.warmup) && !stopped()) {
+  while (!(out.warmup_steps_done < warmup_len) && !stopped()) {
     const std::size_t chunk_end = done + std::min(chunk_draws, block_end - done);
     while (done < chunk_end && !stop_asked()) {
       const std::size_t now = std::min(piece, chunk_end - done);
@@ -361,8 +412,7 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
     observe(s.warmup + out.sampling_steps_done);
     if (done < block_end) continue;
     if (!s.until_ess) break;
-    const std::vector<T> so_far = compact_draws(draws, n, capacity, done, d);
-    out.stop_reason = ess_target_reached(so_far.data(), n, done, d, info.parameter_names, *s.until_ess);
+    out.stop_reason = ess_target_reached(draws, n, done, capacity, d, info.parameter_names, *s.until_ess);
     if (!out.stop_reason.empty()) break;
     if (done == capacity) {
       out.stop_reason = fmt::format("reached --max-draws ({} draws per chain) before the ESS target {:g}", done,
@@ -381,7 +431,7 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
   }
   out.accept_rate = out.sampling_steps_done ? accept_sum / (static_cast<double>(n) * out.sampling_steps_done) : 0.0;
   out.kept_draws = done;
-  out.interrupted = out.warmup_steps_done < s.warmup || (done < block_end && out.stop_reason.empty());
+  out.interrupted = out.warmup_steps_done < warmup_len || (done < block_end && out.stop_reason.empty());
   if (out.interrupted && s.until_ess) out.stop_reason = "interrupted";
   if (done < capacity) {  // keep the completed draws of each chain, contiguous
     for (std::size_t c = 1; c < local; ++c) std::copy_n(draws + c * capacity * d, done * d, draws + c * done * d);

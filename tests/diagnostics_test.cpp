@@ -272,4 +272,28 @@ TEST(diagnostics, diagnose_draws_reads_the_dim_axis) {
   EXPECT_FALSE(row.rhat_nested);
 }
 
+TEST(diagnostics, diagnose_draws_prefix_reads_in_place_what_a_compact_copy_holds) {
+  // 3 chains of room for 300 draws, 120 written; the rest of each chain is garbage (NaN) that
+  // the prefix diagnosis must never read.
+  const std::size_t chains = 3, capacity = 300, done = 120, dim = 2;
+  const auto a = ar1_draws(chains, done, 0.6, 21);
+  std::vector<double> room(chains * capacity * dim, std::nan("")), compact(chains * done * dim);
+  for (std::size_t c = 0; c < chains; ++c)
+    for (std::size_t i = 0; i < done; ++i)
+      for (std::size_t j = 0; j < dim; ++j) {
+        const double v = a[c * done + i] * (j + 1.0) + j;
+        room[(c * capacity + i) * dim + j] = v;
+        compact[(c * done + i) * dim + j] = v;
+      }
+  const auto in_place = mc::diagnose_draws_prefix(room.data(), chains, done, capacity, dim, {});
+  const auto copied = mc::diagnose_draws(compact.data(), chains, done, dim, {});
+  ASSERT_EQ(in_place.size(), dim);
+  for (std::size_t j = 0; j < dim; ++j) {
+    EXPECT_EQ(*in_place[j].ess_bulk, *copied[j].ess_bulk);
+    EXPECT_EQ(*in_place[j].ess_tail, *copied[j].ess_tail);
+    EXPECT_EQ(*in_place[j].rhat, *copied[j].rhat);
+    EXPECT_EQ(in_place[j].mean, copied[j].mean);
+  }
+}
+
 }  // namespace

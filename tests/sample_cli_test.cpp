@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "manychains/devices.hpp"
+#include "manychains/diagnostics.hpp"
 #include "manychains/io/inference_data.hpp"
 #include "manychains/io/npy.hpp"
 #include "test_support.hpp"
@@ -108,6 +109,9 @@ INSTANTIATE_TEST_SUITE_P(
                       bad_input{"zero_ess_target", "--until-ess 0", "--until-ess must be a positive number"},
                       bad_input{"negative_ess_target", "--until-ess -5", "--until-ess must be a positive number"},
                       bad_input{"max_draws_alone", "--max-draws 100", "--max-draws needs --until-ess"},
+                      bad_input{"nan_ess_target", "--until-ess nan", "--until-ess must be a positive number"},
+                      bad_input{"absurd_max_draws", "--until-ess 100 --max-draws 100000000000",
+                                "--max-draws: must be a whole number from 1 to 1000000000"},
                       bad_input{"max_below_first_block", "--until-ess 100 --draws 50 --max-draws 10",
                                 "--max-draws must be at least --draws"},
                       bad_input{"ragged_csv", "--target logistic:data=DIR/ragged.csv", "ragged.csv:3: expected 3 fields, found 2 (ragged CSV)"},
@@ -227,6 +231,43 @@ TEST(SampleCli, UntilEssSamplesUntilTheTargetAndSaysWhyItStopped) {
     EXPECT_GE(p["ess_tail"].get<double>(), 3000.0);
     EXPECT_LE(p["rhat"].get<double>(), 1.01);
   }
+}
+
+// Without --chains, --until-ess sizes the chains to the target (max(64, 4 dim, N / 50)), says so
+// in run.json, and stops honestly: the ESS and R-hat recomputed from draws.npy by the diagnostics
+// oracle (diagnose_draws, itself checked against ArviZ) meet the target.
+TEST(SampleCli, UntilEssSizesTheChainsAndItsStopIsHonest) {
+  const std::string out = temp_dir("until-sized");
+  const auto r = run_command(cli() + " sample --target gaussian:dim=3,rho=0.5 --draws 50 "
+                             "--until-ess 5000 --max-draws 4000 --seed 4 --device cpu --quiet --out " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto run = nlohmann::json::parse(std::ifstream(out + "/run.json"));
+  EXPECT_EQ(run["settings"]["chains"], 128) << run["settings"];  // ceil(5000 / 50) = 100 -> 128
+  EXPECT_NE(run["settings"]["chains_reason"].get<std::string>().find("--until-ess 5000 without --chains"),
+            std::string::npos);
+  EXPECT_EQ(run["metric_snapshots"], 8);  // 1024 / 128 positions snapshots per window
+  // No --warmup: warm-up ends once the adaptation settles (well before its cap of 1000 here).
+  EXPECT_EQ(run["warmup_reason"].get<std::string>().rfind("adaptive: the windows ending at", 0), 0u) << run["warmup_reason"];
+  EXPECT_LT(run["warmup_steps_done"].get<std::size_t>(), 1000u);
+  ASSERT_NE(run["stop_reason"].get<std::string>().find("reached the ESS target"), std::string::npos);
+  const auto draws = manychains::read_npy(out + "/draws.npy");
+  ASSERT_EQ(draws.shape[0], 128u);
+  const auto diags = manychains::diagnose_draws(draws.values.data(), draws.shape[0], draws.shape[1], draws.shape[2], {});
+  for (const auto& p : diags) {
+    EXPECT_GE(*p.ess_bulk, 5000.0) << p.name;
+    EXPECT_GE(*p.ess_tail, 5000.0) << p.name;
+    EXPECT_LE(*p.rhat, 1.01) << p.name;
+  }
+}
+
+TEST(SampleCli, GivenWarmupIsRunInFull) {
+  const std::string out = temp_dir("until-fixed-warmup");
+  const auto r = run_command(cli() + " sample --target gaussian:dim=2 --warmup 400 --draws 50 --until-ess 500 "
+                             "--seed 4 --device cpu --quiet --out " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto run = nlohmann::json::parse(std::ifstream(out + "/run.json"));
+  EXPECT_EQ(run["warmup_steps_done"], 400);
+  EXPECT_EQ(run["warmup_reason"], "fixed: 400 steps");
 }
 
 TEST(SampleCli, UntilEssStopsAtMaxDraws) {

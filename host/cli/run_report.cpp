@@ -83,6 +83,8 @@ nlohmann::json run_json(const nlohmann::json& settings, const sample_result<T>& 
   run["warmup_step_size"] = r.warmup_step_size;
   run["metric"] = r.metric;
   run["metric_reason"] = r.metric_reason;
+  run["metric_snapshots"] = r.metric_snapshots;
+  run["warmup_reason"] = r.warmup_reason;
   if (r.ula_variance_inflation) run["ula_variance_inflation"] = *r.ula_variance_inflation;
   if (!r.stop_reason.empty()) run["stop_reason"] = r.stop_reason;
   run["problems"] = run_problems(r, rows);

@@ -1,6 +1,8 @@
 // `manychains sample`: warm-up and sampling of many chains, a summary table, draws.npy, run.json.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <iostream>
 
@@ -46,7 +48,25 @@ struct sample_options {
   std::optional<std::size_t> max_draws;
   sample_settings settings;
   bool quiet = false;
+  bool chains_given = false;  // --chains on the command line
+  std::string chains_reason;  // how the chain count was chosen (run.json)
 };
+
+/// --max-draws above this (10^9 sampling steps a chain) is a typo, not a plan: bad input.
+constexpr std::uint64_t max_draws_limit = 1000000000;
+
+/// --until-ess without --chains: as many chains as the target needs. Split R-hat <= 1.01 needs
+/// each chain about 100 autocorrelation times long whatever the chain count, and by then C chains
+/// hold about 100 C bulk (about 50 C tail) effective draws; so C = ESS target / 50 meets both at
+/// once, and more chains only add work (each chain's warm-up) on a CPU. At least 64 chains (a
+/// well-estimated between-chain variance for R-hat and a pooled step-size adaptation) and 4 x dim
+/// (a dense metric's covariance), at most the default; a multiple of 32 (a GPU warp). The same
+/// rule on every device, so that a seed gives the same chains on the CPU and the GPU.
+std::size_t chains_for_ess_target(double target_ess, std::size_t dim, std::size_t default_chains) {
+  const double wanted = std::max({64.0, 4.0 * static_cast<double>(dim), std::ceil(target_ess / 50.0)});
+  const std::size_t c = wanted >= static_cast<double>(default_chains) ? default_chains : static_cast<std::size_t>(wanted);
+  return std::min(default_chains, (c + 31) / 32 * 32);
+}
 
 /// The text run.json holds per parameter (name, summary row). Measured on gaussian:dim=2000000
 /// with 2 chains: a 465 MB run.json, 233 bytes per parameter.
@@ -197,6 +217,7 @@ void run_sample(const sample_options& o, const target_info& info, std::unique_pt
   }
   const auto rows = summarize_run(result, shown);
   nlohmann::json settings_json = {{"target", info.spec}, {"sampler", o.sampler}, {"chains", o.settings.chains},
+                             {"chains_reason", o.chains_reason},
                              {"warmup", o.settings.warmup}, {"draws", o.settings.draws},
                              {"thin", o.settings.thin}, {"step_size", o.step_size}, {"metric", o.metric},
                              {"seed", o.settings.seed}, {"device", o.device}, {"precision", o.precision},
@@ -272,7 +293,8 @@ void register_sample(CLI::App& app) {
   cmd->add_option("--data", o->data, "The model's data as JSON in CmdStan's format (with --model)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--sampler", o->sampler, "mala or ula")->check(CLI::IsMember({"mala", "ula"}))->capture_default_str();
-  cmd->add_option("--chains", o->settings.chains, "Number of chains")->check(whole_number(1, std::uint64_t(1) << 31))->capture_default_str();
+  cmd->add_option("--chains", o->settings.chains,
+                  "Number of chains (default 1024; with --until-ess N: max(64, 4 x dim, N / 50), a multiple of 32)")->check(whole_number(1, std::uint64_t(1) << 31))->capture_default_str();
   cmd->add_option("--warmup", o->settings.warmup, "Warm-up (adaptation) steps")->check(whole_number(0))->capture_default_str();
   cmd->add_option("--draws", o->settings.draws, "Sampling steps after warm-up")->check(whole_number(1))->capture_default_str();
   cmd->add_option("--thin", o->settings.thin, "Keep every N-th sampling step")->check(whole_number(1))->capture_default_str();
@@ -280,8 +302,9 @@ void register_sample(CLI::App& app) {
   cmd->add_option("--until-ess", o->until_ess,
                   "Sample in blocks (the first --draws long) until every parameter's bulk and tail ESS reach "
                   "this and R-hat <= 1.01, or --max-draws");
-  cmd->add_option("--max-draws", o->max_draws, "With --until-ess: at most this many sampling steps (default 20 x --draws)")
-      ->check(whole_number(1));
+  cmd->add_option("--max-draws", o->max_draws,
+                  "With --until-ess: at most this many sampling steps, up to 10^9 (default 20 x --draws)")
+      ->check(whole_number(1, max_draws_limit));
   cmd->add_option("--metric", o->metric,
                   "Preconditioner adapted in warm-up: diag, dense, or auto (diag; dense from a window on "
                   "where it whitens the chains at least 2x better, with chains >= 2 dim and dim <= 1000)")
@@ -300,7 +323,7 @@ void register_sample(CLI::App& app) {
                 "Also keep the warm-up states (in memory) as posterior.nc's warmup_posterior and "
                 "warmup_sample_stats groups");
   cmd->add_flag("--quiet", o->quiet, "No table or progress bar");
-  cmd->callback([o] {
+  cmd->callback([o, cmd] {
     sample_options& opt = *o;
     opt.settings.sampler = opt.sampler == "ula" ? sampler_kind::ula : sampler_kind::mala;
     opt.settings.metric = opt.metric == "diag"    ? metric_kind::diagonal
@@ -325,13 +348,29 @@ void register_sample(CLI::App& app) {
     }
     opt.settings.seed = opt.seed ? *opt.seed : random_seed();
     // A declared dimension is checked before the target's tables are built (dim=1000000000).
+    opt.chains_given = cmd->count("--chains") > 0;
+    opt.settings.adaptive_warmup = opt.until_ess && cmd->count("--warmup") == 0;
+    opt.chains_reason = opt.chains_given ? "asked for (--chains)" : "the default";
+    const std::size_t default_chains = opt.settings.chains;
+    const auto size_chains = [&](std::size_t dim) {
+      if (!opt.until_ess || opt.chains_given) return;
+      opt.settings.chains = chains_for_ess_target(*opt.until_ess, dim, default_chains);
+      opt.chains_reason = fmt::format("--until-ess {:g} without --chains: max(64, 4 x dim = {}, target / 50 = {:g}) "
+                                      "rounded up to a multiple of 32, at most {}: split R-hat <= 1.01 needs ~100 "
+                                      "autocorrelation times per chain, when C chains hold ~50-100 C effective draws",
+                                      *opt.until_ess, 4 * dim, std::ceil(*opt.until_ess / 50.0), default_chains);
+    };
     const std::size_t declared_dim = target_spec(opt.target).count_or("dim", 0);
-    if (declared_dim > 0) check_resources(opt, declared_dim, opt.precision == "float" ? 4 : 8);
+    if (declared_dim > 0) {
+      size_chains(declared_dim);
+      check_resources(opt, declared_dim, opt.precision == "float" ? 4 : 8);
+    }
     if (!opt.model.empty()) {
       run_model_sample(opt);
       return;
     }
     const any_target target = make_target(opt.target);
+    size_chains(info_of(target).dim);
     const auto run = [&](auto zero) {
       using T = decltype(zero);
       if (world().size() > 1) return run_sample_split<T>(opt, target, world());

@@ -164,6 +164,15 @@ template <class T>
 std::vector<parameter_diagnostics> diagnose_draws(const T* draws, std::size_t chains, std::size_t n_draws,
                                                   std::size_t dim, const std::vector<std::string>& names,
                                                   const diagnose_options& options) {
+  return diagnose_draws_prefix(draws, chains, n_draws, n_draws, dim, names, options);
+}
+
+template <class T>
+std::vector<parameter_diagnostics> diagnose_draws_prefix(const T* draws, std::size_t chains, std::size_t n_draws,
+                                                         std::size_t chain_capacity, std::size_t dim,
+                                                         const std::vector<std::string>& names,
+                                                         const diagnose_options& options) {
+  MC_EXPECTS(chain_capacity >= n_draws, "diagnose: the chains' capacity is smaller than their draws");
   if (options.superchains > 0) {
     MC_EXPECTS(options.superchains >= 2, "--superchains must be at least 2");
     MC_EXPECTS(chains % options.superchains == 0,
@@ -189,7 +198,8 @@ std::vector<parameter_diagnostics> diagnose_draws(const T* draws, std::size_t ch
 #pragma omp parallel for schedule(static)
     for (std::ptrdiff_t ii = 0; ii < static_cast<std::ptrdiff_t>(size); ++ii) {
       const std::size_t i = static_cast<std::size_t>(ii);
-      for (std::size_t k = 0; k < count; ++k) columns[k * size + i] = static_cast<double>(draws[i * dim + first + k]);
+      const T* row = draws + ((i / n_draws) * chain_capacity + i % n_draws) * dim + first;  // chain, draw
+      for (std::size_t k = 0; k < count; ++k) columns[k * size + i] = static_cast<double>(row[k]);
     }
 #pragma omp parallel for schedule(dynamic, 1)
     for (std::ptrdiff_t kk = 0; kk < static_cast<std::ptrdiff_t>(count); ++kk) {
@@ -215,6 +225,14 @@ template std::vector<parameter_diagnostics> diagnose_draws<float>(const float*, 
 template std::vector<parameter_diagnostics> diagnose_draws<double>(const double*, std::size_t, std::size_t,
                                                                    std::size_t, const std::vector<std::string>&,
                                                                    const diagnose_options&);
+template std::vector<parameter_diagnostics> diagnose_draws_prefix<float>(const float*, std::size_t, std::size_t,
+                                                                         std::size_t, std::size_t,
+                                                                         const std::vector<std::string>&,
+                                                                         const diagnose_options&);
+template std::vector<parameter_diagnostics> diagnose_draws_prefix<double>(const double*, std::size_t, std::size_t,
+                                                                          std::size_t, std::size_t,
+                                                                          const std::vector<std::string>&,
+                                                                          const diagnose_options&);
 
 parameter_summary to_summary(const parameter_diagnostics& d) {
   parameter_summary r;

@@ -93,6 +93,15 @@ std::vector<parameter_diagnostics> diagnose_draws(const T* draws, std::size_t ch
                                                   std::size_t dim, const std::vector<std::string>& names,
                                                   const diagnose_options& options = {});
 
+/// As diagnose_draws, on the first `n_draws` of each chain of an array whose chains are
+/// `chain_capacity` draws apart ((chains, chain_capacity, dim), chain_capacity >= n_draws): what a
+/// run still filling its draws diagnoses in place, with no compact copy.
+template <class T>
+std::vector<parameter_diagnostics> diagnose_draws_prefix(const T* draws, std::size_t chains, std::size_t n_draws,
+                                                         std::size_t chain_capacity, std::size_t dim,
+                                                         const std::vector<std::string>& names,
+                                                         const diagnose_options& options = {});
+
 /// As diagnose_draws, on draws already in device memory (no copy of the draws to the host: device
 /// sorts and reductions, host combine). Throws device_error without a usable CUDA device or in a
 /// build without CUDA. Agrees with diagnose_draws to ~1e-12 relative.

@@ -27,6 +27,10 @@ struct sample_settings {
   sampler_kind sampler = sampler_kind::mala;
   std::size_t chains = 1024;
   std::size_t warmup = 1000;
+  /// Treat `warmup` as a cap: windows of 100 steps, ended (after a step-size-only quarter) once two
+  /// consecutive windows run with the same kind of metric adapt step sizes within 10% (--until-ess
+  /// without --warmup).
+  bool adaptive_warmup = false;
   std::size_t draws = 1000;  ///< sampling iterations; draws kept = draws / thin (the first block with until_ess)
   std::size_t thin = 1;
   std::optional<double> step_size;  ///< fixed step size; adapted during warm-up when empty
@@ -93,6 +97,8 @@ struct sample_result {
   double warmup_accept_rate = 0, accept_rate = 0;  ///< mean acceptance probability
   std::uint64_t warmup_divergences = 0, divergences = 0;
   std::size_t warmup_steps_done = 0, sampling_steps_done = 0;
+  std::string warmup_reason;  ///< how long warm-up ran, and why
+  std::size_t metric_snapshots = 0;  ///< positions snapshots per warm-up window pooled into each metric estimate
   bool interrupted = false;
   double seconds = 0;
   draw_stats stats;  ///< per kept draw (chains, kept_draws), with settings.draw_stats
