@@ -1,0 +1,49 @@
+/// \file noisy_mixture.hpp
+/// Noise-conditional score of an isotropic Gaussian mixture: p(x) = Σ_k w_k N(x; μ_k, v_k I)
+/// convolved with N(0, σ² I) is exactly Σ_k w_k N(x; μ_k, (v_k + σ²) I), whose score is
+/// Σ_k r_k(x) (μ_k − x) / (v_k + σ²) with r_k the posterior responsibilities. Host-device.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+
+#include "manychains/config.hpp"
+
+namespace manychains {
+
+template <class T>
+struct noisy_gaussian_mixture {
+  const T* weights;    ///< K, summing to 1
+  const T* means;      ///< K×d row-major
+  const T* variances;  ///< K isotropic variances v_k
+  std::size_t k, dim;
+
+  MC_HD_INLINE T log_component(const T* x, std::size_t c, T var) const {
+    T r2 = 0;
+    for (std::size_t i = 0; i < dim; ++i) {
+      const T u = x[i] - means[c * dim + i];
+      r2 += u * u;
+    }
+    return log(weights[c]) - T(0.5) * r2 / var - T(0.5) * T(dim) * log(var);
+  }
+
+  MC_HD_INLINE void score(const T* x, T sigma, T* out) const {
+    const T s2 = sigma * sigma;
+    T max_l = -INFINITY;
+    for (std::size_t c = 0; c < k; ++c) {
+      const T l = log_component(x, c, variances[c] + s2);
+      max_l = l > max_l ? l : max_l;
+    }
+    for (std::size_t i = 0; i < dim; ++i) out[i] = 0;
+    T norm = 0;
+    for (std::size_t c = 0; c < k; ++c) {  // two passes: no per-component arrays on the device
+      const T var = variances[c] + s2;
+      const T r = exp(log_component(x, c, var) - max_l);
+      norm += r;
+      for (std::size_t i = 0; i < dim; ++i) out[i] += r * (means[c * dim + i] - x[i]) / var;
+    }
+    for (std::size_t i = 0; i < dim; ++i) out[i] /= norm;
+  }
+};
+
+}  // namespace manychains
