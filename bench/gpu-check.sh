@@ -82,7 +82,7 @@ prepare() {
   command -v nvcc > /dev/null || [ -x /usr/local/cuda/bin/nvcc ] || die "prepare needs nvcc (the CUDA toolkit)"
   # Portable host code (no -march=native: the GPU machine's CPU is another), static C++ runtime,
   # and no NEEDED entry for a library nothing calls (cuRAND's host API).
-  cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMANYCHAINS_CUDA=ON \
+  cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMANYCHAINS_CUDA=ON -DMANYCHAINS_MPI=OFF \
     -DCMAKE_CUDA_ARCHITECTURES=90 -DMANYCHAINS_NATIVE=OFF -DMANYCHAINS_TESTS=ON -DMANYCHAINS_BENCH=ON \
     -DMANYCHAINS_EXAMPLES=OFF "-DCMAKE_EXE_LINKER_FLAGS=-static-libstdc++ -static-libgcc -Wl,--as-needed" \
     > "$build.configure.log" 2>&1 || { tail -20 "$build.configure.log"; die "configure failed"; }
@@ -128,14 +128,21 @@ stage() {
     die "stage: no $build/tests/manychains_gpu_tests"
   fi
   strip --strip-unneeded "$bundle"/bin/*
-  # Shared libraries outside the stock image's set travel in lib/ (fmt, Google Benchmark).
-  for f in "$bundle"/bin/*; do
-    for lib in $(readelf -d "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
-      [[ $lib =~ $system_libs ]] && continue
-      [ -e "$bundle/lib/$lib" ] && continue
-      path=$(ldd "$f" | awk -v l="$lib" '$1 == l {print $3}')
-      [ -n "$path" ] && [ -e "$path" ] || die "stage: cannot find $lib (needed by $(basename "$f"))"
-      cp -L "$path" "$bundle/lib/$lib"
+  # Shared libraries outside the stock image's set travel in lib/ (fmt, Google Benchmark; MPI and
+  # what it needs when the build has MPI), with their own needs, until nothing new is copied.
+  copied=1
+  while [ "$copied" = 1 ]; do
+    copied=0
+    for f in "$bundle"/bin/* "$bundle"/lib/*; do
+      [ -e "$f" ] || continue
+      for lib in $(readelf -d "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+        [[ $lib =~ $system_libs ]] && continue
+        [ -e "$bundle/lib/$lib" ] && continue
+        path=$(ldd "$f" | awk -v l="$lib" '$1 == l {print $3}')
+        [ -n "$path" ] && [ -e "$path" ] || die "stage: cannot find $lib (needed by $(basename "$f"))"
+        cp -L "$path" "$bundle/lib/$lib"
+        copied=1
+      done
     done
   done
   cp -r "$repo/tests/data" "$bundle/data"

@@ -23,7 +23,9 @@ Eigen::MatrixXd cross_chain_covariance(const std::vector<T>& positions, std::siz
   for (std::size_t c = 0; c < n; ++c)
     for (std::size_t j = 0; j < dim; ++j) x(c, j) = static_cast<double>(positions[c * dim + j]);
   const Eigen::MatrixXd centred = x.rowwise() - x.colwise().mean();
-  return (centred.transpose() * centred) / (static_cast<double>(n) - 1.0);
+  // lazyProduct: a coefficient-wise product, whose sums run in chain order whatever the thread count
+  // (Eigen's threaded GEMM blocks the inner dimension by thread count, and the draws would follow).
+  return centred.transpose().lazyProduct(centred) / (static_cast<double>(n) - 1.0);
 }
 
 template Eigen::MatrixXd cross_chain_covariance<float>(const std::vector<float>&, std::size_t);

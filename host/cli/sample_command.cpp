@@ -147,6 +147,7 @@ void run_sample_split(const sample_options& o, const any_target& target, process
                                         {"thin", o.settings.thin}, {"step_size", o.step_size}, {"metric", o.metric},
                                         {"seed", o.settings.seed}, {"device", o.device}, {"precision", o.precision},
                                         {"tv_every", settings.observe_every}, {"save_warmup", false},
+                                        {"chains_reason", o.chains_reason},
                                         {"until_ess", nullptr}, {"max_draws", nullptr}, {"ranks", ranks}};
   collectively(group, [&] {
     if (!lead) return;
