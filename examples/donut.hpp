@@ -12,6 +12,7 @@
 #include <cstddef>
 
 #include "manychains/config.hpp"
+#include "manychains/targets.hpp"
 
 struct donut {
   double radius = 3.0, width = 0.3;
@@ -28,3 +29,14 @@ struct donut {
     return -0.5 * excess * excess / (width * width);
   }
 };
+
+/// What the runners need to know of the donut beside the functor: names and where chains start.
+inline manychains::target_info donut_info() {
+  manychains::target_info info;
+  info.spec = "donut";
+  info.dim = 2;
+  info.parameter_names = {"x", "y"};
+  info.init_center = {0.0, 0.0};
+  info.init_radius = {4.0, 4.0};
+  return info;
+}

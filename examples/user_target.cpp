@@ -21,12 +21,7 @@
 
 int main() {
   using namespace manychains;
-  target_info info;
-  info.spec = "donut";
-  info.dim = 2;
-  info.parameter_names = {"x", "y"};
-  info.init_center = {0.0, 0.0};
-  info.init_radius = {4.0, 4.0};
+  const target_info info = donut_info();
 
   sample_settings settings;
   settings.chains = 256;

@@ -25,12 +25,7 @@ double mean_radius(const std::vector<double>& xy) {
 
 int run(manychains::device_choice device) {
   using namespace manychains;
-  target_info info;
-  info.spec = "donut";
-  info.dim = 2;
-  info.parameter_names = {"x", "y"};
-  info.init_center = {0.0, 0.0};
-  info.init_radius = {4.0, 4.0};
+  const target_info info = donut_info();
   const donut target{};
 
   sample_settings settings;
