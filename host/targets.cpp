@@ -11,6 +11,7 @@
 #include "manychains/resources.hpp"
 #include "manychains/io/csv.hpp"
 #include "manychains/io/npy.hpp"
+#include "logistic_data.hpp"
 #include "target_spec.hpp"
 
 namespace manychains {
@@ -230,37 +231,10 @@ logistic_target make_logistic(const target_spec& spec) {
   spec.allow_only({"data", "prior_scale", "intercept"});
   if (!spec.has("data")) throw input_error("target 'logistic' needs data=FILE.csv (predictors, then the 0/1 response)");
   const numeric_table table = read_table(spec.string_or("data", ""));
-  if (table.cols < 2) throw input_error("target 'logistic': the data need at least one predictor and the response");
-  logistic_target t;
-  t.prior_scale = spec.number_or("prior_scale", 2.5);
-  if (!(t.prior_scale > 0)) throw input_error("target 'logistic': prior_scale must be positive");
-  const std::size_t predictors = table.cols - 1;
-  bool has_ones_column = false;
-  for (std::size_t j = 0; j < predictors && !has_ones_column; ++j) {
-    bool ones = true;
-    for (std::size_t i = 0; i < table.rows && ones; ++i) ones = table.values[i * table.cols + j] == 1.0;
-    has_ones_column = ones;
-  }
-  const std::string intercept = spec.string_or("intercept", "auto");
-  if (intercept != "auto" && intercept != "1" && intercept != "0")
-    throw input_error("target 'logistic': intercept must be auto, 1 or 0");
-  const bool add_intercept = intercept == "1" || (intercept == "auto" && !has_ones_column);
-  const std::size_t dim = predictors + (add_intercept ? 1 : 0);
-  t.rows = table.rows;
-  t.info = basic_info(spec, dim, 2.0);
-  t.info.parameter_names.clear();
-  if (add_intercept) t.info.parameter_names.push_back("intercept");
-  for (std::size_t j = 0; j < predictors; ++j) t.info.parameter_names.push_back(table.column_names[j]);
-  for (std::size_t i = 0; i < table.rows; ++i) {
-    if (add_intercept) t.design.push_back(1.0);
-    for (std::size_t j = 0; j < predictors; ++j) t.design.push_back(table.values[i * table.cols + j]);
-    const double y = table.values[i * table.cols + predictors];
-    if (y != 0.0 && y != 1.0)
-      throw input_error(spec.string_or("data", "") + ": row " + std::to_string(i + 1) +
-                        ": the response (last column) must be 0 or 1, found " + std::to_string(y));
-    t.response.push_back(y);
-  }
-  return t;
+  if (table.cols >= 2)  // refuse a dimension whose tables cannot fit before building them
+    basic_info(spec, table.cols, 2.0);
+  return make_logistic_target(table, spec.number_or("prior_scale", 2.5), spec.string_or("intercept", "auto"),
+                              spec.text(), spec.string_or("data", ""));
 }
 
 }  // namespace
