@@ -85,9 +85,10 @@ def summary(data, *, var_names=None, kind="all", hdi_prob=None, round_to=None, f
     if not 0 < hdi_prob < 1:
         raise ValueError("summary: hdi_prob must lie in (0, 1)")
     labels, columns = [], []
-    for var, x, shape in _variables(data, var_names):
+    for var, x, shape, coords in _variables(data, var_names, with_coords=True):
         columns.append(x)
-        labels += [var] if not shape else [f"{var}[{','.join(map(str, i))}]" for i in np.ndindex(*shape)]
+        labels += [var] if not shape else [f"{var}[{', '.join(str(c[i]) for c, i in zip(coords, index))}]"
+                                           for index in np.ndindex(*shape)]
     x = np.ascontiguousarray(np.concatenate(columns, axis=2), dtype=np.float64)
     chains, draws, _ = x.shape
     d = _core.diagnose(x, [], 0.05, 0.95, 0, device)
@@ -159,8 +160,9 @@ def _dataset(data):
     return None
 
 
-def _variables(data, var_names):
-    """(name, (chain, draw, k) float64 array, the variable's shape) for each variable."""
+def _variables(data, var_names, with_coords=False):
+    """(name, (chain, draw, k) float64 array, the variable's shape[, its coordinate values per
+    dimension, as ArviZ labels rows]) for each variable."""
     ds = _dataset(data)
     if ds is not None:
         names = list(ds.data_vars) if var_names is None else _listed(var_names)
@@ -170,13 +172,15 @@ def _variables(data, var_names):
                 raise ValueError(f"var_names: {v!r} is not a variable (variables: {', '.join(ds.data_vars)})")
             da = ds[v].transpose("chain", "draw", ...)
             x, shape = _as_3d(da.values)
-            out.append((v, x, shape))
+            coords = [da.coords[d].values if d in da.coords else np.arange(n) for d, n in zip(da.dims[2:], shape)]
+            out.append((v, x, shape, coords) if with_coords else (v, x, shape))
         return out
     if isinstance(data, dict):
         names = list(data) if var_names is None else _listed(var_names)
-        return [(v, *_as_3d(data[v])) for v in names]
-    x, shape = _as_3d(data)
-    return [("x", x, shape)]
+        items = [(v, *_as_3d(data[v])) for v in names]
+    else:
+        items = [("x", *_as_3d(data))]
+    return [(v, x, s, [np.arange(n) for n in s]) if with_coords else (v, x, s) for v, x, s in items]
 
 
 def _listed(var_names):

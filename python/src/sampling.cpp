@@ -4,8 +4,10 @@
 
 #include "bindings.hpp"
 #include "logistic_data.hpp"
+#include "manychains/checked.hpp"
 #include "manychains/devices.hpp"
 #include "manychains/io/inference_data.hpp"
+#include "manychains/resources.hpp"
 #include "manychains/sampler.hpp"
 #include "model/model_library.hpp"
 
@@ -47,6 +49,19 @@ std::vector<T> constrained(const loaded_model& model, const std::vector<T>& in) 
     for (std::size_t j = 0; j < e; ++j) out[i * e + j] = static_cast<T>(y[j]);
   }
   return out;
+}
+
+/// Refuses, before anything is allocated, a run whose chains' state (positions, gradients,
+/// proposals: 6 values per chain and parameter), draws and per-draw statistics (17 bytes a draw)
+/// cannot fit in memory, as the CLI does.
+void check_memory(const sample_settings& s, std::size_t dim, std::size_t bytes_per_value) {
+  const std::size_t kept = (s.until_ess ? s.max_draws : s.draws) / s.thin;
+  const std::size_t warmup = s.save_warmup ? s.warmup : 0;
+  const std::size_t per_chain = saturating_add(saturating_mul(saturating_mul(dim, bytes_per_value),
+                                                              saturating_add(6, saturating_add(kept, warmup))),
+                                               saturating_mul(saturating_add(kept, warmup), 17));
+  require_memory(fmt::format("{} chains x {} parameters x {} draws", s.chains, dim, kept),
+                 saturating_mul(s.chains, per_chain), "use fewer chains, parameters or draws, or thin");
 }
 
 nb::dict stats_dict(draw_stats& s, std::size_t chains, std::size_t draws, const std::vector<double>& step) {
@@ -128,6 +143,7 @@ nb::dict sample_any_target(const any_target& target, nb::dict opts, nb::object p
   const sample_settings s = read_settings(o);
   const device_choice device = parse_device_choice(o.get<std::string>("device", "auto"));
   const chain_range chains{0, s.chains};
+  check_memory(s, info_of(target).dim, single_precision(o) ? 4 : 8);
   if (single_precision(o)) {
     auto engine = make_engine<float>(device, target, chains, s.seed);
     return run<float>(*engine, info_of(target), s, std::move(progress));
@@ -181,6 +197,7 @@ nb::dict sample_model(const std::string& model_file, const std::string& data_fil
   }
   const loaded_model model(b.shared_object, data_file, model_file);
   const chain_range chains{0, s.chains};
+  check_memory(s, std::max(model.dim(), model.constrained_dim()), single_precision(o) ? 4 : 8);
   nb::dict d;
   if (single_precision(o)) {
     auto engine = model.make_cpu_engine<float>(chains, s.seed);
