@@ -16,7 +16,8 @@ class progress_bar:
             from tqdm.auto import tqdm
         except ImportError:
             return
-        self.bar = tqdm(total=0, desc=description, leave=False, unit="step", mininterval=0.2)
+        self.bar = tqdm(total=0, desc=description, leave=False, unit="step", mininterval=0.2,
+                        disable=None)  # None: off where stderr is no terminal (logs, CI)
         self.callback = self._update
 
     def _update(self, done, total):

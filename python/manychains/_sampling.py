@@ -159,7 +159,9 @@ def _package(out, return_inferencedata):
                 raise
         else:
             nc_attrs = {k: (int(v) if isinstance(v, bool) else v) for k, v in attrs.items()}
-            return arviz.from_dict(**groups, attrs=nc_attrs, save_warmup="warmup_draws" in out)
+            idata = arviz.from_dict(**groups, attrs=nc_attrs, save_warmup="warmup_draws" in out)
+            idata.posterior.attrs.update(nc_attrs)  # on the group too, as the CLI's posterior.nc has them
+            return idata
     groups["attrs"] = attrs
     if "inverse_metric_factor" in out:
         attrs["inverse_metric_factor"] = out["inverse_metric_factor"]
