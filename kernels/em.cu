@@ -65,6 +65,21 @@ __global__ void em_e_step_kernel(gmm_ref<T> m, const T* __restrict__ x, T* __res
   for (int i = threadIdx.x; i < len; i += blockDim.x) atomicAdd(&sums[i], acc[i]);
 }
 
+/// Σ r log r over the responsibilities (component-major, K×n), grid-stride, added to *out.
+template <class T>
+__global__ void em_r_log_r_kernel(const T* __restrict__ resp, std::size_t n, int K, double* __restrict__ out) {
+  __shared__ double acc;
+  if (threadIdx.x == 0) acc = 0;
+  __syncthreads();
+  for (std::size_t base = std::size_t(blockIdx.x) * blockDim.x; base < n; base += std::size_t(gridDim.x) * blockDim.x) {
+    const std::size_t p = base + threadIdx.x;
+    const double v = p < n ? em_point_r_log_r<double>(strided<const T>{resp + p, n}, K) : 0.0;
+    warp_add(&acc, v);
+  }
+  __syncthreads();
+  if (threadIdx.x == 0) atomicAdd(out, acc);
+}
+
 /// W[i*c + j] = sqrt(r_k) (x - μ_k)_i for the chunk's points j (column-major, c rows), in double.
 template <class T>
 __global__ void em_weighted_diff_kernel(const T* __restrict__ x, const T* __restrict__ resp, std::size_t n,
@@ -151,6 +166,14 @@ class em_cuda_backend final : public em_backend<T> {
             out[std::size_t(k) * d + i] = v;
         }
     }
+  }
+
+  double sum_r_log_r() override {
+    sums_.zero();
+    const std::size_t blocks = std::min<std::size_t>((n_ + em_block - 1) / em_block, std::size_t(max_blocks_));
+    em_r_log_r_kernel<T><<<unsigned(blocks), em_block>>>(resp_.data(), n_, K_, sums_.data());
+    MC_CUDA_TRY(cudaGetLastError());
+    return sums_.download()[0];  // synchronises
   }
 
   std::string device_name() const override { return cuda_device_name(); }

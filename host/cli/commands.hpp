@@ -29,5 +29,6 @@ void register_em(CLI::App& app);
 void register_em_predict(CLI::App& app);
 void register_converge(CLI::App& app);
 void register_ensemble(CLI::App& app);
+void register_vb(CLI::App& app);
 
 }  // namespace manychains::cli

@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "cli/commands.hpp"
+#include "cli/npy_option.hpp"
 #include "cli/validate.hpp"
 #include "manychains/em.hpp"
 #include "manychains/em/params.hpp"
@@ -34,20 +35,6 @@ struct em_options {
   std::optional<std::uint64_t> seed;
   bool responsibilities = false, quiet = false;
 };
-
-std::string shape_text(const std::vector<std::size_t>& shape) {
-  std::string s = "(";
-  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + (shape.size() == 1 ? ",)" : ")");
-}
-
-/// Reads an initial-parameter .npy and checks its shape.
-std::vector<double> read_init(const std::string& option, const std::string& path, std::vector<std::size_t> want) {
-  npy_array a = read_npy(path);
-  if (a.shape != want)
-    throw input_error(fmt::format("{} {}: shape {}, expected {}", option, path, shape_text(a.shape), shape_text(want)));
-  return std::move(a.values);
-}
 
 /// A .npy file of int64 (labels), written atomically.
 void write_labels_npy(const std::string& path, const std::vector<int>& labels) {
@@ -85,8 +72,8 @@ void run_em(const em_options& o) {
   g.seed = seed;
   g.device = parse_device_choice(o.device);
   g.precision = o.precision == "float" ? em_precision::float32 : em_precision::float64;
-  if (!o.init_weights.empty()) g.weights_init = read_init("--init-weights", o.init_weights, {K});
-  if (!o.init_means.empty()) g.means_init = read_init("--init-means", o.init_means, {K, d});
+  if (!o.init_weights.empty()) g.weights_init = read_npy_option("--init-weights", o.init_weights, {K});
+  if (!o.init_means.empty()) g.means_init = read_npy_option("--init-means", o.init_means, {K, d});
   if (!o.init_covariances.empty()) {
     std::vector<std::size_t> want;
     switch (g.covariance) {
@@ -95,7 +82,7 @@ void run_em(const em_options& o) {
       case covariance_type::diag: want = {K, d}; break;
       case covariance_type::spherical: want = {K}; break;
     }
-    g.covariances_init = read_init("--init-covariances", o.init_covariances, want);
+    g.covariances_init = read_npy_option("--init-covariances", o.init_covariances, want);
   }
   const auto start = std::chrono::steady_clock::now();
   bool printing = false;

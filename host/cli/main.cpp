@@ -137,7 +137,8 @@ int main(int argc, char** argv) {
   manychains::cli::register_em_predict(app);
   manychains::cli::register_converge(app);
   manychains::cli::register_ensemble(app);
-  const std::string subcommands = "sample, diagnose, em, em-predict, converge or ensemble";
+  manychains::cli::register_vb(app);
+  const std::string subcommands = "sample, diagnose, em, em-predict, converge, ensemble or vb";
   if (argc <= 1) {
     std::cerr << app.help();
     return report("give a subcommand: " + subcommands, exit_bad_input);

@@ -139,6 +139,22 @@ class em_cpu_backend final : public em_backend<T> {
       for (std::size_t j = 0; j < size; ++j) out[j] += partial[b * size + j];
   }
 
+  double sum_r_log_r() override {
+    const int K = K_;
+    std::vector<double> partial(blocks_, 0.0);
+#pragma omp parallel for schedule(dynamic, 1) if (parallel_)
+    for (std::size_t b = 0; b < blocks_; ++b) {
+      const std::size_t end = std::min(n_, (b + 1) * block_);
+      double s = 0;
+      for (std::size_t i = b * block_; i < end; ++i)
+        s += em_point_r_log_r<double>(strided<const T>{&resp_[i * K], 1}, K);
+      partial[b] = s;
+    }
+    double total = 0;
+    for (double p : partial) total += p;  // in block order: the same for any thread count
+    return total;
+  }
+
   std::string device_name() const override { return fmt::format("cpu ({} threads)", omp_get_max_threads()); }
 
  private:

@@ -20,14 +20,6 @@ namespace {
 using clock_type = std::chrono::steady_clock;
 double seconds_since(clock_type::time_point t) { return std::chrono::duration<double>(clock_type::now() - t).count(); }
 
-void check_data(matrix_view x, const char* what) {
-  MC_EXPECTS(x.rows > 0 && x.cols > 0, fmt::format("{}: the data are empty", what));
-  for (std::size_t i = 0; i < x.rows * x.cols; ++i)
-    if (!std::isfinite(x.data[i]))
-      throw input_error(fmt::format("{}: row {} column {} is not finite; data must be finite", what,
-                                    i / x.cols + 1, i % x.cols + 1));
-}
-
 /// Parameters from responsibilities r (n×K) by one M-step in double on the host.
 gmm_params params_from_responsibilities(const std::vector<double>& x, std::size_t n, int d, int K,
                                         covariance_type type, const std::vector<double>& r, double reg_covar) {
@@ -64,6 +56,14 @@ std::unique_ptr<em_backend<T>> make_backend(device_choice choice, const std::vec
 
 }  // namespace
 
+void check_mixture_data(matrix_view x, const char* what) {
+  MC_EXPECTS(x.rows > 0 && x.cols > 0, fmt::format("{}: the data are empty", what));
+  for (std::size_t i = 0; i < x.rows * x.cols; ++i)
+    if (!std::isfinite(x.data[i]))
+      throw input_error(fmt::format("{}: row {} column {} is not finite; data must be finite", what,
+                                    i / x.cols + 1, i % x.cols + 1));
+}
+
 gaussian_mixture::gaussian_mixture(gaussian_mixture_options options) : options_(std::move(options)) {}
 
 gaussian_mixture::gaussian_mixture(gmm_params params) : params_(std::move(params)), fitted_(true) {
@@ -77,7 +77,7 @@ gaussian_mixture& gaussian_mixture::fit(matrix_view xv) {
   const gaussian_mixture_options& o = options_;
   const int K = o.n_components;
   MC_EXPECTS(K >= 1, "the number of components must be at least 1");
-  check_data(xv, "fit");
+  check_mixture_data(xv, "fit");
   const std::size_t n = xv.rows;
   MC_EXPECTS(xv.cols <= 100000, "the data have too many columns");
   const int d = int(xv.cols);
@@ -203,7 +203,7 @@ gaussian_mixture& gaussian_mixture::fit(matrix_view xv) {
 
 void gaussian_mixture::check_fitted(matrix_view x, const char* what) const {
   if (!fitted_) throw input_error(fmt::format("{}: the model has not been fitted", what));
-  check_data(x, what);
+  check_mixture_data(x, what);
   MC_EXPECTS(x.cols == std::size_t(params_.dim),
              fmt::format("{}: the data have {} columns but the model has {} dimensions", what, x.cols, params_.dim));
 }

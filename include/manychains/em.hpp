@@ -36,6 +36,10 @@ struct matrix_view {
   std::size_t rows, cols;
 };
 
+/// Refuses (input_error naming `what`) empty data and any value that is not finite. EM and VB fits
+/// check their data with it.
+void check_mixture_data(matrix_view x, const char* what);
+
 enum class em_precision { float32, float64 };
 
 /// What the progress callback sees after each EM iteration.

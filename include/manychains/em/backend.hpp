@@ -22,6 +22,9 @@ class em_backend {
   virtual double e_step(const gmm_arrays<T>& params, std::vector<double>& nk, std::vector<double>& sx) = 0;
   /// Scatter of the kept responsibilities around `means` (K×d); em_scatter_size values.
   virtual void scatter(const std::vector<double>& means, std::vector<double>& out) = 0;
+  /// Σ_n Σ_k r_nk log r_nk over the kept responsibilities (0 log 0 = 0): the entropy term of the
+  /// variational lower bound (manychains/vb.hpp).
+  virtual double sum_r_log_r() = 0;
   /// A short description, e.g. "cpu (2 threads)" or "cuda: NVIDIA H100".
   virtual std::string device_name() const = 0;
 };

@@ -89,6 +89,19 @@ MC_EM_HD T em_point_responsibilities(const gmm_ref<T>& m, strided<const T> x, st
   return log_px;
 }
 
+/// Σ_k r_k log r_k of one point's responsibilities (K values) in the accumulator type A, with
+/// 0 log 0 = 0 (a responsibility that underflowed adds nothing, as in scikit-learn's bound).
+template <class A, class T>
+MC_EM_HD A em_point_r_log_r(strided<const T> resp, int K) {
+  using std::log;
+  A s = A(0);
+  for (int k = 0; k < K; ++k) {
+    const A r = A(resp[k]);
+    if (r > A(0)) s += r * log(r);
+  }
+  return s;
+}
+
 /// Index of the centre (K×d, row-major) nearest to x in Euclidean distance; `best_sq` gets the
 /// squared distance. Used by k-means++ and Lloyd iterations.
 template <class T, class C>

@@ -1,0 +1,255 @@
+// bayesian_gaussian_mixture: the CAVI driver (initialisation, iterations, restarts) and prediction.
+// The loop is scikit-learn's BaseMixture.fit_predict: E-step, M-step, lower bound, stop when the
+// bound changes by less than tol.
+#include "manychains/vb.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "manychains/em/backend.hpp"
+#include "manychains/em/log_density.hpp"
+#include "manychains/em/point_sums.hpp"
+#include "manychains/error.hpp"
+
+namespace manychains {
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+double seconds_since(clock_type::time_point t) { return std::chrono::duration<double>(clock_type::now() - t).count(); }
+
+template <class T>
+std::unique_ptr<em_backend<T>> make_backend(device_choice choice, const std::vector<double>& x, std::size_t n, int d,
+                                            int K, covariance_type type) {
+  if (select_device(choice) == backend_kind::cuda) return make_em_cuda_backend<T>(x.data(), n, d, K, type);
+  return make_em_cpu_backend<T>(x.data(), n, d, K, type);
+}
+
+/// The statistics of given responsibilities r (n×K), in double on the host.
+vb_statistics statistics_of(const std::vector<double>& x, std::size_t n, int d, int K, covariance_type type,
+                            const std::vector<double>& r, double reg_covar) {
+  std::vector<double> r_sum(K, 0.0), rx(std::size_t(K) * d, 0.0);
+  for (std::size_t i = 0; i < n; ++i)
+    em_add_first_moments(K, d, strided<const double>{&r[i * K], 1}, strided<const double>{&x[i * d], 1}, r_sum.data(),
+                         rx.data());
+  vb_statistics s = vb_first_moments(r_sum, rx, d);
+  std::vector<double> scatter(std::size_t(em_scatter_size(type, K, d)), 0.0), diff(d);
+  for (std::size_t i = 0; i < n; ++i)
+    em_add_point_scatter(type, K, d, strided<const double>{&r[i * K], 1}, strided<const double>{&x[i * d], 1},
+                         s.xk.data(), scatter.data(), diff.data());
+  vb_covariances_from_scatter(s, type, d, scatter, reg_covar);
+  return s;
+}
+
+struct fit_outcome {
+  vb_params q;
+  std::vector<double> trace;
+  bool converged = false;
+  int n_iter = 0;
+};
+
+}  // namespace
+
+bayesian_gaussian_mixture::bayesian_gaussian_mixture(bayesian_gaussian_mixture_options options)
+    : options_(std::move(options)) {}
+
+bayesian_gaussian_mixture& bayesian_gaussian_mixture::fit(matrix_view xv) {
+  const auto start = clock_type::now();
+  const bayesian_gaussian_mixture_options& o = options_;
+  const int K = o.n_components;
+  MC_EXPECTS(K >= 1, "the number of components must be at least 1");
+  check_mixture_data(xv, "fit");
+  const std::size_t n = xv.rows;
+  MC_EXPECTS(xv.cols <= 100000, "the data have too many columns");
+  const int d = int(xv.cols);
+  MC_EXPECTS(n >= std::size_t(K),
+             fmt::format("{} data points are fewer than the {} components; use at most {} components", n, K, n));
+  MC_EXPECTS(o.max_iter >= 0, "max_iter must be at least 0");
+  MC_EXPECTS(o.n_init >= 1, "n_init must be at least 1");
+  MC_EXPECTS(o.tol >= 0, "tol must be at least 0");
+  MC_EXPECTS(o.reg_covar >= 0, "reg_covar must be at least 0");
+  if (o.resp_init) {
+    MC_EXPECTS(o.resp_init->size() == n * std::size_t(K),
+               fmt::format("the initial responsibilities have {} values, expected {} points x {} components = {}",
+                           o.resp_init->size(), n, K, n * std::size_t(K)));
+    for (double r : *o.resp_init)
+      MC_EXPECTS(std::isfinite(r) && r >= 0, "the initial responsibilities must be finite and non-negative");
+  }
+  const covariance_type type = o.covariance;
+
+  // Centre the data (in double), as EM does; the priors follow into the same coordinates.
+  std::vector<double> centre(d, 0.0);
+  for (std::size_t i = 0; i < n; ++i)
+    for (int j = 0; j < d; ++j) centre[j] += xv.data[i * d + j];
+  for (int j = 0; j < d; ++j) centre[j] /= double(n);
+  std::vector<double> x(n * std::size_t(d));
+  for (std::size_t i = 0; i < n; ++i)
+    for (int j = 0; j < d; ++j) x[i * d + j] = xv.data[i * d + j] - centre[j];
+  vb_prior_options given = o.prior;
+  if (given.mean)
+    for (int j = 0; j < d && std::size_t(j) < given.mean->size(); ++j) (*given.mean)[j] -= centre[j];
+  const vb_prior prior = resolve_vb_prior(given, type, K, x.data(), n, d);
+
+  timings_ = em_timings{};
+  auto run = [&](auto tag) {
+    using T = decltype(tag);
+    auto backend = make_backend<T>(o.device, x, n, d, K, type);
+    device_name_ = backend->device_name();
+    fit_outcome best;
+    bool have_best = false;
+    std::vector<double> r_sum, rx, scatter;
+    for (int restart = 0; restart < o.n_init; ++restart) {
+      const std::string tag_restart = o.n_init > 1 ? fmt::format(" (restart {})", restart + 1) : std::string();
+      auto t0 = clock_type::now();
+      fit_outcome out;
+      out.q.gaussian.type = type;
+      {
+        const std::vector<double> r =
+            o.resp_init ? *o.resp_init : initial_responsibilities(o.init_params, x.data(), n, d, K, o.seed, restart);
+        vb_m_step(prior, statistics_of(x, n, d, K, type, r, o.reg_covar), out.q, "initialisation" + tag_restart);
+      }
+      timings_.initialisation += seconds_since(t0);
+      double lb = -std::numeric_limits<double>::infinity();
+      for (int it = 1; it <= o.max_iter; ++it) {
+        const auto t_iter = clock_type::now();
+        const std::string when = fmt::format("VB iteration {}{}", it, tag_restart);
+        t0 = clock_type::now();
+        const double log_norm = backend->e_step(vb_e_step_arrays<T>(out.q), r_sum, rx);
+        const double r_log_r = backend->sum_r_log_r();
+        timings_.e_step += seconds_since(t0);
+        if (!std::isfinite(log_norm) || !std::isfinite(r_log_r))
+          throw input_error(fmt::format("{}: the responsibilities are not finite", when));
+        t0 = clock_type::now();
+        vb_statistics s = vb_first_moments(r_sum, rx, d);
+        backend->scatter(s.xk, scatter);
+        vb_covariances_from_scatter(s, type, d, scatter, o.reg_covar);
+        vb_m_step(prior, s, out.q, when);
+        const double next = vb_lower_bound(out.q, r_log_r);
+        timings_.m_step += seconds_since(t0);
+        if (!std::isfinite(next)) throw input_error(fmt::format("{}: the lower bound is not finite", when));
+        out.trace.push_back(next);
+        out.n_iter = it;
+        ++timings_.iterations;
+        const double change = next - lb;
+        lb = next;
+        if (o.on_iteration) o.on_iteration(vb_iteration_info{restart, it, next, change, seconds_since(t_iter)});
+        if (std::abs(change) < o.tol) {
+          out.converged = true;
+          break;
+        }
+      }
+      // scikit-learn keeps the first restart, then any with a larger final bound.
+      if (!have_best || (!out.trace.empty() && out.trace.back() > best.trace.back())) {
+        best = std::move(out);
+        have_best = true;
+      }
+    }
+    return best;
+  };
+  fit_outcome best = o.precision == em_precision::float32 ? run(float{}) : run(double{});
+  for (int k = 0; k < K; ++k)
+    for (int j = 0; j < d; ++j) best.q.gaussian.means[std::size_t(k) * d + j] += centre[j];
+  prior_ = prior;
+  for (int j = 0; j < d; ++j) prior_.mean[j] += centre[j];
+  q_ = std::move(best.q);
+  trace_ = std::move(best.trace);
+  converged_ = best.converged;
+  n_iter_ = best.n_iter;
+  fitted_ = true;
+  timings_.total = seconds_since(start);
+  return *this;
+}
+
+std::vector<double> bayesian_gaussian_mixture::predict_proba(matrix_view x) const {
+  if (!fitted_) throw input_error("predict_proba: the model has not been fitted");
+  check_mixture_data(x, "predict_proba");
+  const int K = q_.gaussian.components, d = q_.gaussian.dim;
+  MC_EXPECTS(x.cols == std::size_t(d),
+             fmt::format("predict_proba: the data have {} columns but the model has {} dimensions", x.cols, d));
+  const gmm_arrays<double> a = vb_e_step_arrays<double>(q_);
+  const gmm_ref<double> m = a.ref();
+  std::vector<double> r(x.rows * std::size_t(K));
+#pragma omp parallel if (double(x.rows) * K * (d + 1) > 2e5)
+  {
+    std::vector<double> y(d);
+#pragma omp for schedule(static)
+    for (std::size_t i = 0; i < x.rows; ++i)
+      em_point_responsibilities(m, strided<const double>{x.data + i * d, 1}, strided<double>{&r[i * K], 1}, y.data());
+  }
+  return r;
+}
+
+std::vector<int> bayesian_gaussian_mixture::predict(matrix_view x) const {
+  const int K = q_.gaussian.components;
+  const auto r = predict_proba(x);
+  std::vector<int> labels(x.rows);
+  for (std::size_t i = 0; i < x.rows; ++i) labels[i] = int(std::max_element(&r[i * K], &r[i * K] + K) - &r[i * K]);
+  return labels;
+}
+
+std::vector<int> bayesian_gaussian_mixture::effective_components(double threshold) const {
+  std::vector<int> out;
+  for (int k = 0; k < int(weights().size()); ++k)
+    if (weights()[k] > threshold) out.push_back(k);
+  return out;
+}
+
+nlohmann::json bayesian_gaussian_mixture::to_json() const {
+  const gmm_params& g = q_.gaussian;
+  const int K = g.components, d = g.dim;
+  const bool tied = g.type == covariance_type::tied;
+  // Arrays in scikit-learn's shapes: rows of d values, or d×d matrices.
+  auto rows = [&](const double* v, int count, int width) {
+    nlohmann::json a = nlohmann::json::array();
+    for (int i = 0; i < count; ++i) a.push_back(std::vector<double>(v + std::size_t(i) * width, v + std::size_t(i + 1) * width));
+    return a;
+  };
+  auto covariance_json = [&](const std::vector<double>& c) {
+    switch (g.type) {
+      case covariance_type::full: {
+        nlohmann::json a = nlohmann::json::array();
+        for (int k = 0; k < K; ++k) a.push_back(rows(&c[std::size_t(k) * d * d], d, d));
+        return a;
+      }
+      case covariance_type::tied: return rows(c.data(), d, d);
+      case covariance_type::diag: return rows(c.data(), K, d);
+      default: return nlohmann::json(c);
+    }
+  };
+  // Precision Cholesky factors: ours are upper triangular row-major (U, precision = U Uᵀ), as
+  // scikit-learn's precisions_cholesky_ are.
+  nlohmann::json weight_concentration = q_.weight_concentration;
+  if (q_.weight_type == weight_prior_type::dirichlet_process)
+    weight_concentration = nlohmann::json::array({q_.weight_concentration, q_.weight_concentration_b});
+  nlohmann::json prior_cov = prior_.covariance;
+  if (g.type == covariance_type::full || tied) prior_cov = rows(prior_.covariance.data(), d, d);
+  else if (g.type == covariance_type::spherical) prior_cov = prior_.covariance[0];
+  nlohmann::json j = {
+      {"n_components", K},
+      {"n_features", d},
+      {"covariance_type", covariance_type_name(g.type)},
+      {"weight_concentration_prior_type", weight_prior_type_name(q_.weight_type)},
+      {"weights", g.weights},
+      {"means", rows(g.means.data(), K, d)},
+      {"covariances", covariance_json(g.covariances)},
+      {"precisions_cholesky", covariance_json(g.precisions_cholesky)},
+      {"weight_concentration", weight_concentration},
+      {"mean_precision", q_.mean_precision},
+      {"degrees_of_freedom", tied ? nlohmann::json(q_.degrees_of_freedom[0]) : nlohmann::json(q_.degrees_of_freedom)},
+      {"priors",
+       {{"weight_concentration_prior", prior_.weight_concentration},
+        {"mean_precision_prior", prior_.mean_precision},
+        {"mean_prior", prior_.mean},
+        {"degrees_of_freedom_prior", prior_.degrees_of_freedom},
+        {"covariance_prior", prior_cov}}},
+      {"lower_bound_trace", trace_},
+      {"lower_bound", lower_bound()},
+      {"converged", converged_},
+      {"n_iter", n_iter_}};
+  return j;
+}
+
+}  // namespace manychains
