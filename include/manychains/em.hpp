@@ -27,6 +27,7 @@
 #include "manychains/devices.hpp"
 #include "manychains/em/init.hpp"
 #include "manychains/em/params.hpp"
+#include "manychains/em/rows.hpp"
 
 namespace manychains {
 
@@ -81,6 +82,10 @@ class gaussian_mixture {
   /// Fits by EM; throws input_error for bad data or options, and for a singular covariance
   /// (naming the component and iteration).
   gaussian_mixture& fit(matrix_view x);
+  /// Fits on rows split over processes: `x` holds this process's rows [rows.first, rows.first +
+  /// x.rows) of rows.total (em_row_share). Collective; every process ends with the model fit(x)
+  /// gives on all rows, bit for bit on the CPU backend (rows.hpp).
+  gaussian_mixture& fit(matrix_view x, const em_rows& rows);
 
   std::vector<int> predict(matrix_view x) const;            ///< most probable component per row
   std::vector<double> predict_proba(matrix_view x) const;   ///< responsibilities, n×K
