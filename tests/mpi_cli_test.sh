@@ -4,6 +4,7 @@
 #   metrics, double and float, a pointwise and a batched (logistic) target; summary identical.
 # - diagnose: the table and --json identical for R = 2 and 3 (ranks split the parameters).
 # - em: gmm.json identical (log-likelihood trace included) for R = 2 and 3 (ranks split the rows).
+# - converge: the JSON (meeting times, curve, acceptance) identical for R = 2 and 3 (ranks split the pairs).
 # - faults: a rank killed mid-run, and a rank out of memory, end every rank with a failure and
 #   leave no run.json, draws.npy or temporary file.
 set -uo pipefail
@@ -96,6 +97,18 @@ rc=$?
   fail "em bad row on rank 1: not one 'error: rank 1: … row 2500' line: $(cat "$work/em_bad.log")"
 [ -e "$work/em_bad/gmm.json" ] && fail "em bad row on rank 1: gmm.json written"
 echo "ok: em with a bad row on rank 1 fails once (exit $rc)"
+
+# converge: 101 pairs (34 + 34 + 33 for -np 3); each pair's stream is its global index.
+conv_stable() { grep -v -E '"(seconds|ranks|pair_steps_per_second|chain_steps_per_second)"' "$1"; }
+conv=(--target gaussian:dim=3 --pairs 101 --lag 5 --seed 3 --device cpu --quiet)
+"$cli" converge "${conv[@]}" --out "$work/conv.1.json" || fail "converge: one process failed"
+for np in 2 3; do
+  mpi "$np" "$cli" converge "${conv[@]}" --out "$work/conv.$np.json" 2>"$work/conv.$np.err" ||
+    fail "converge -np $np failed: $(cat "$work/conv.$np.err")"
+  diff <(conv_stable "$work/conv.1.json") <(conv_stable "$work/conv.$np.json") >/dev/null ||
+    fail "converge: the JSON of -np $np differs"
+done
+echo "ok: converge identical for -np 2 and 3"
 
 no_output() {  # folder: nothing final-named, nothing temporary
   [ -e "$1/run.json" ] && fail "$2: run.json written"
