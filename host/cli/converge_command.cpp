@@ -16,7 +16,9 @@
 #include "manychains/error.hpp"
 #include "manychains/io/atomic_file.hpp"
 #include "manychains/checked.hpp"
+#include "manychains/process_group.hpp"
 #include "manychains/resources.hpp"
+#include "mpi/collectively.hpp"
 
 namespace manychains::cli {
 namespace {
@@ -93,6 +95,27 @@ nlohmann::json curve_json(const tv_bound_curve& c) {
   return {{"t", t}, {"bound", b}, {"mcse", e}, {"every", stride}};
 }
 
+/// Under mpirun: every rank's pairs (share_of(pairs, r, R), each pair's stream by its global
+/// index), in pair order on every rank, with the totals one process's run gives: the mean
+/// acceptance summed pair after pair (rank order), counts summed, the slowest rank's seconds.
+coupling_result all_pairs(process_group& group, coupling_result mine) {
+  if (group.size() == 1) return mine;
+  coupling_result r = std::move(mine);
+  std::vector<double> sum{0.0};
+  group.fold_in_order(sum, [&](std::vector<double>& a) {
+    for (double p : r.x_accept_prob) a[0] += p;
+  });
+  r.meeting_time = gather_in_order(group, r.meeting_time);
+  r.met = gather_in_order(group, r.met);
+  r.x_accept_prob = gather_in_order(group, r.x_accept_prob);
+  std::uint64_t counts[4] = {r.unmet, r.x_steps, r.chain_steps, r.divergent};
+  group.sum(counts, 4);
+  r.unmet = counts[0], r.x_steps = counts[1], r.chain_steps = counts[2], r.divergent = counts[3];
+  r.accept_rate = r.x_steps ? sum[0] / static_cast<double>(r.x_steps) : 0.0;
+  for (double t : gather_in_order(group, std::vector<double>{r.seconds})) r.seconds = std::max(r.seconds, t);
+  return r;
+}
+
 template <class T>
 void run_converge(const converge_options& o, const any_target& target) {
   const coupling_settings s = resolve_coupling_settings(o.settings, target);
@@ -103,7 +126,19 @@ void run_converge(const converge_options& o, const any_target& target) {
                  saturating_add(saturating_mul(s.pairs, saturating_add(saturating_mul(info.dim, 8 * sizeof(T)), 128)),
                                 saturating_mul(info.dim, memory_bytes_per_parameter)),
                  "use fewer --pairs");
-  const coupling_result r = run_coupling<T>(parse_device_choice(o.device), target, s);
+  // Under mpirun each rank runs its pairs (by global index, so the meeting times are one process's).
+  process_group& group = world();
+  const bool lead = group.rank() == 0;
+  if (s.pairs < static_cast<std::size_t>(group.size()))
+    throw input_error(fmt::format("{} pairs cannot be split over {} ranks; use more --pairs", s.pairs, group.size()));
+  coupling_settings mine = s;
+  const chain_range share = share_of(s.pairs, group.rank(), group.size());
+  mine.first_pair = share.first;
+  mine.pairs = share.size();
+  coupling_result local;
+  failure_agreed() = false;  // from here a failure may be one rank's only
+  collectively(group, [&] { local = run_coupling<T>(parse_device_choice(o.device), target, mine); });
+  const coupling_result r = all_pairs(group, std::move(local));
   const tv_bound_curve c = tv_bound_from_meeting_times(r.meeting_time, r.met, s.lag, s.max_steps);
   const auto t_below = first_t_below(c, o.threshold);
   const auto t_below_conservative = first_t_below(c, o.threshold, 2.0);
@@ -117,7 +152,7 @@ void run_converge(const converge_options& o, const any_target& target) {
   const double chain_rate = r.seconds > 0 ? double(r.chain_steps) / r.seconds : 0.0;
   const std::string sampler = s.sampler == coupled_sampler::rwm ? "rwm" : "mala";
 
-  if (!o.quiet) {
+  if (lead && !o.quiet) {
     std::cout << fmt::format("manychains converge: {} on {} ({}), {} coupled pairs, {}, lag {}, step size {:.4g}, {} metric, seed {}\n",
                              info.spec, r.device, o.precision, s.pairs, sampler, s.lag, s.step_size,
                              s.chol.empty() ? "diagonal" : "dense", s.seed);
@@ -131,15 +166,16 @@ void run_converge(const converge_options& o, const any_target& target) {
                                *t_below, t_below_conservative ? std::to_string(*t_below_conservative) : "never");
     std::cout << fmt::format("{:.2f} s, {:.3g} pair-steps/s ({:.3g} chain-steps/s)\n", r.seconds, pair_rate, chain_rate);
   }
-  if (r.unmet > 0)
+  if (lead && r.unmet > 0)
     std::cerr << fmt::format(
         "warning: {} of {} pairs did not meet within --max-steps {}; they count as tau = {}, so the curve is a "
         "LOWER bound on the L-lag bound (the true upper bound is larger). Raise --max-steps or the step size.\n",
         r.unmet, s.pairs, s.max_steps, s.max_steps + 1);
-  if (r.divergent > 0)
+  if (lead && r.divergent > 0)
     std::cerr << fmt::format("warning: {} divergent proposals (non-finite log-density)\n", r.divergent);
 
-  if (!o.out.empty()) {
+  collectively(group, [&] {  // rank 0 writes; every rank fails alike when it cannot
+    if (o.out.empty() || !lead) return;
     nlohmann::json tau = nlohmann::json::array();
     for (std::size_t p = 0; p < r.meeting_time.size(); ++p)
       tau.push_back(r.met[p] ? nlohmann::json(r.meeting_time[p]) : nlohmann::json(nullptr));
@@ -149,7 +185,7 @@ void run_converge(const converge_options& o, const any_target& target) {
         {"inverse_metric_factor", s.chol},
         {"init_center", s.init_center}, {"init_radius", s.init_radius}, {"threshold", o.threshold},
         {"seed", s.seed}, {"device", o.device}, {"precision", o.precision}, {"from_run", o.from_run}};
-    const nlohmann::json doc = {
+    nlohmann::json doc = {
         {"settings", settings},
         {"device", r.device},
         {"bound_formula", "d_TV(t) <= E[max(0, ceil((tau - lag - t) / lag))]"},
@@ -168,9 +204,10 @@ void run_converge(const converge_options& o, const any_target& target) {
         {"chain_steps", r.chain_steps},
         {"pair_steps_per_second", pair_rate},
         {"chain_steps_per_second", chain_rate}};
+    if (group.size() > 1) doc["ranks"] = group.size();
     write_file_atomically(o.out, doc.dump(1) + "\n");
     if (!o.quiet) std::cout << "wrote " << o.out << "\n";
-  }
+  });
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/run_report.hpp"
+#include "cli/split_summary.hpp"
 #include "cli/validate.hpp"
 #include "manychains/devices.hpp"
 #include "manychains/diagnostics.hpp"
@@ -18,7 +19,9 @@
 #include "manychains/io/inference_data.hpp"
 #include "manychains/io/npy.hpp"
 #include "manychains/io/npy_view.hpp"
+#include "manychains/process_group.hpp"
 #include "manychains/summary.hpp"
+#include "mpi/collectively.hpp"
 
 namespace manychains::cli {
 namespace {
@@ -77,24 +80,41 @@ void run_diagnose(const diagnose_cli_options& o) {
   options.superchains = o.superchains;
 
   const bool use_cuda = select_device(parse_device_choice(o.device)) == backend_kind::cuda;
-  std::vector<double> converted;
-  const double* as_double = view.data<double>();
-  if (!as_double && (use_cuda || !view.data<float>())) {
-    converted = read_npy(o.file).values;
-    as_double = converted.data();
-  }
-  const auto diags = use_cuda    ? diagnose_draws_cuda_from_host(as_double, chains, draws, dim, names, options)
-                     : as_double ? diagnose_draws(as_double, chains, draws, dim, names, options)
-                                 : diagnose_draws(view.data<float>(), chains, draws, dim, names, options);
+  process_group& group = world();
   std::vector<parameter_summary> rows;
-  for (const auto& d : diags) rows.push_back(to_summary(d));
+  if (group.size() > 1) {
+    // mpirun: split by parameter (split_summary.hpp), each rank reading its columns through the
+    // map; the same rows as one process.
+    if (!view.data<double>() && !view.data<float>())
+      throw input_error(o.file + ": under mpirun diagnose reads float64 or float32 .npy files, not " + view.dtype());
+    failure_agreed() = false;  // from here a failure may be one rank's only
+    split_diagnosis how;
+    how.options = options;
+    how.cuda = use_cuda;
+    rows = view.data<double>() ? split_rows(group, view.data<double>(), chains, draws, dim, names, how)
+                               : split_rows(group, view.data<float>(), chains, draws, dim, names, how);
+  } else {
+    std::vector<double> converted;
+    const double* as_double = view.data<double>();
+    if (!as_double && (use_cuda || !view.data<float>())) {
+      converted = read_npy(o.file).values;
+      as_double = converted.data();
+    }
+    const auto diags = use_cuda    ? diagnose_draws_cuda_from_host(as_double, chains, draws, dim, names, options)
+                       : as_double ? diagnose_draws(as_double, chains, draws, dim, names, options)
+                                   : diagnose_draws(view.data<float>(), chains, draws, dim, names, options);
+    for (const auto& d : diags) rows.push_back(to_summary(d));
+  }
+  const bool lead = group.rank() == 0;
 
-  if (!o.json_out.empty()) {
+  collectively(group, [&] {
+    if (o.json_out.empty() || !lead) return;
     std::vector<std::string> row_names;
     for (const auto& r : rows) row_names.push_back(r.name);
     write_file_atomically(o.json_out,
                           nlohmann::json{{"parameter_names", row_names}, {"summary", summary_json(rows)}}.dump(2) + "\n");
-  }
+  });
+  if (!lead) return;
   if (!o.quiet) {
     std::cout << fmt::format("manychains diagnose: {}, {} chains x {} draws x {} parameters ({})\n", o.file, chains,
                              draws, dim, use_cuda ? "cuda" : "cpu");

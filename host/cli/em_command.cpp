@@ -21,6 +21,9 @@
 #include "manychains/io/atomic_file.hpp"
 #include "manychains/io/csv.hpp"
 #include "manychains/io/npy.hpp"
+#include "manychains/io/npy_view.hpp"
+#include "manychains/process_group.hpp"
+#include "mpi/collectively.hpp"
 
 namespace manychains::cli {
 namespace {
@@ -54,10 +57,61 @@ void write_labels_npy(const std::string& path, const std::vector<int>& labels) {
   write_file_atomically(path, bytes);
 }
 
+/// This process's rows of the data: all of them in one process; under mpirun its share
+/// em_row_share of them (a float64/float32 .npy read in place, only those rows; any other file
+/// read whole and cut).
+struct data_rows {
+  std::vector<double> values;  ///< rows × cols, row-major
+  std::size_t rows = 0, cols = 0, first = 0, total = 0;
+};
+
+data_rows read_rows(const std::string& path, process_group& group) {
+  data_rows out;
+  const bool is_npy = path.size() >= 4 && path.compare(path.size() - 4, 4, ".npy") == 0;
+  if (group.size() > 1 && is_npy) {
+    const npy_view view(path);
+    const std::vector<std::size_t>& shape = view.shape();
+    if ((view.data<double>() || view.data<float>()) && !shape.empty() && shape.size() <= 2 && shape[0] > 0) {
+      out.total = shape[0];
+      out.cols = shape.size() == 2 ? shape[1] : 1;
+      const chain_range mine = em_row_share(out.total, group.rank(), group.size());
+      out.first = mine.first;
+      out.rows = mine.size();
+      out.values.resize(out.rows * out.cols);
+      const std::size_t at = out.first * out.cols;
+      for (std::size_t i = 0; i < out.values.size(); ++i) {
+        out.values[i] = view.data<double>() ? view.data<double>()[at + i] : double(view.data<float>()[at + i]);
+        if (!std::isfinite(out.values[i]))  // read_table's message, with the global row
+          throw input_error(path + ": row " + std::to_string((at + i) / out.cols) + ", column " +
+                            std::to_string((at + i) % out.cols) + " is not finite; data must be finite");
+      }
+      return out;
+    }
+  }
+  numeric_table table = read_table(path);
+  out.total = table.rows;
+  out.cols = table.cols;
+  const chain_range mine = em_row_share(out.total, group.rank(), group.size());
+  out.first = mine.first;
+  out.rows = mine.size();
+  if (group.size() == 1) out.values = std::move(table.values);
+  else out.values.assign(table.values.begin() + std::ptrdiff_t(out.first * out.cols),
+                         table.values.begin() + std::ptrdiff_t((out.first + out.rows) * out.cols));
+  return out;
+}
+
+/// `manychains em`; under `mpirun -np R` the data rows are split over the ranks (em_row_share)
+/// and every sum over rows is folded in rank order (em/rows.hpp): gmm.json is one process's, bit
+/// for bit on the CPU. Rank 0 writes it, after every rank has finished the fit.
 void run_em(const em_options& o) {
-  const numeric_table table = read_table(o.data);
+  process_group& group = world();
+  const bool lead = group.rank() == 0;
+  if (group.size() > 1 && o.responsibilities)
+    throw input_error("--responsibilities is not written under mpirun yet; run without mpirun, or use em-predict");
+  data_rows data;  // the checks below then see the same values on every rank
+  collectively(group, [&] { data = read_rows(o.data, group); });
   MC_EXPECTS(o.components >= 1, "--components must be at least 1");
-  const std::size_t n = table.rows, d = table.cols;
+  const std::size_t n = data.total, d = data.cols;
   const std::size_t K = std::size_t(o.components);
   MC_EXPECTS(n >= K, fmt::format("{}: {} data points are fewer than the {} components (--components)", o.data, n, K));
   gaussian_mixture_options g;
@@ -90,7 +144,7 @@ void run_em(const em_options& o) {
     g.on_iteration = [&](const em_iteration_info& info) {
       // One line per iteration once the fit has run for more than a second.
       const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (!printing && elapsed < 1.0) return;
+      if (!lead || (!printing && elapsed < 1.0)) return;
       printing = true;
       std::fprintf(stderr, "em: %siteration %d  mean log-likelihood %.8g  change %.3g  %.3f s\n",
                    o.n_init > 1 ? fmt::format("restart {} ", info.restart + 1).c_str() : "", info.iteration,
@@ -100,11 +154,19 @@ void run_em(const em_options& o) {
   check_given_parameters(g.weights_init.value_or(std::vector<double>{}), g.means_init.value_or(std::vector<double>{}),
                          g.covariances_init.value_or(std::vector<double>{}), g.covariance, int(K), int(d),
                          "the initial parameters");
-  ensure_directory(o.out);
+  collectively(group, [&] {
+    if (lead) ensure_directory(o.out);
+  });
   gaussian_mixture gm(g);
-  const matrix_view x{table.values.data(), n, d};
-  gm.fit(x);
-  const double ll_total = gm.score(x) * double(n), params = free_parameters(gm.params());
+  const matrix_view x{data.values.data(), data.rows, d};
+  failure_agreed() = false;  // from here a failure may be one rank's only (the fit agrees on its own)
+  gm.fit(x, em_rows{&group, data.first, n});
+  // mean log p over every rank's rows, summed in row order as gaussian_mixture::score does
+  const std::vector<double> log_p = data.rows > 0 ? gm.score_samples(x) : std::vector<double>{};
+  const double score = sum_over_rows(group, 1, [&](std::vector<double>& a) {
+    for (double v : log_p) a[0] += v;
+  })[0] / double(n);
+  const double ll_total = score * double(n), params = free_parameters(gm.params());
   const double bic = -2 * ll_total + params * std::log(double(n)), aic = -2 * ll_total + 2 * params;
   nlohmann::json j = gm.to_json();
   j["bic"] = bic;
@@ -125,7 +187,11 @@ void run_em(const em_options& o) {
                    {"init_covariances", o.init_covariances}};
   j["device"] = gm.device_name();  // the keys every subcommand's JSON shares
   j["seconds"] = t.total;
-  write_file_atomically(o.out + "/gmm.json", j.dump(2) + "\n");
+  if (group.size() > 1) j["ranks"] = group.size();
+  collectively(group, [&] {
+    if (lead) write_file_atomically(o.out + "/gmm.json", j.dump(2) + "\n");
+  });
+  if (!lead) return;
   if (o.responsibilities) {
     const auto r = gm.predict_proba(x);
     write_npy(o.out + "/responsibilities.npy", {n, K}, r.data());

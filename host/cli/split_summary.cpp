@@ -57,41 +57,74 @@ std::vector<parameter_summary> gather_rows(process_group& group, const std::vect
 }
 
 template <class T>
-std::vector<parameter_summary> summarize_split(process_group& group, const std::string& path, std::size_t offset,
-                                               std::size_t chains, std::size_t draws, std::size_t dim,
-                                               const std::vector<std::string>& names) {
+std::vector<parameter_summary> split_rows(process_group& group, const T* all, std::size_t chains, std::size_t draws,
+                                          std::size_t dim, const std::vector<std::string>& names,
+                                          const split_diagnosis& how) {
   const chain_range mine = share_of(dim, group.rank(), group.size());
   const std::size_t first = static_cast<std::size_t>(mine.first), width = mine.size();
+  std::vector<std::string> full = names;  // diagnose_draws's own default names, numbered globally
+  for (std::size_t j = full.size(); j < dim; ++j) full.push_back("x[" + std::to_string(j) + "]");
+  const std::vector<std::string> sub(full.begin() + static_cast<std::ptrdiff_t>(first),
+                                     full.begin() + static_cast<std::ptrdiff_t>(first + width));
   std::vector<parameter_summary> rows;
   bool plain = false;
-  std::vector<T> cols(chains * draws * width);
-  const std::vector<std::string> sub(names.begin() + static_cast<std::ptrdiff_t>(first),
-                                     names.begin() + static_cast<std::ptrdiff_t>(first + width));
+  std::vector<T> cols;
   collectively(group, [&] {
     if (chains == 0 || draws == 0 || width == 0) return;
-    // This process's columns, (chains, draws, width): the file is read through a map, so only
-    // the pages holding them are read.
-    const int fd = ::open(path.c_str(), O_RDONLY);
-    if (fd < 0) throw error("cannot read " + path + " back: " + std::strerror(errno));
-    const std::size_t bytes = offset + chains * draws * dim * sizeof(T);
-    void* map = ::mmap(nullptr, bytes, PROT_READ, MAP_SHARED, fd, 0);
-    ::close(fd);
-    if (map == MAP_FAILED) throw error("cannot map " + path + ": " + std::strerror(errno));
-    const T* all = reinterpret_cast<const T*>(static_cast<const char*>(map) + offset);
+    // This process's columns, (chains, draws, width): through a map only their pages are read.
+    cols.resize(chains * draws * width);
     for (std::size_t i = 0; i < chains * draws; ++i)
       std::memcpy(cols.data() + i * width, all + i * dim + first, width * sizeof(T));
-    ::munmap(map, bytes);
     try {
-      for (const auto& d : diagnose_draws(cols.data(), chains, draws, width, sub)) rows.push_back(to_summary(d));
+      std::vector<parameter_diagnostics> diags;
+      if (how.cuda) {
+        const std::vector<double> as_double(cols.begin(), cols.end());
+        diags = diagnose_draws_cuda_from_host(as_double.data(), chains, draws, width, sub, how.options);
+      } else {
+        diags = diagnose_draws(cols.data(), chains, draws, width, sub, how.options);
+      }
+      for (const auto& d : diags) rows.push_back(to_summary(d));
     } catch (const input_error&) {
+      if (!how.plain_fallback) throw;
       plain = true;
     }
   });
   // As summarize_run: a non-finite draw anywhere keeps the plain summary for every parameter.
-  if (any_of(group, plain) && width > 0) rows = summarize_draws(cols.data(), chains, draws, width, sub);
-  return gather_rows(group, rows, names, first);
+  if (how.plain_fallback && any_of(group, plain) && width > 0)
+    rows = summarize_draws(cols.data(), chains, draws, width, sub);
+  return gather_rows(group, rows, full, first);
 }
 
+template <class T>
+std::vector<parameter_summary> summarize_split(process_group& group, const std::string& path, std::size_t offset,
+                                               std::size_t chains, std::size_t draws, std::size_t dim,
+                                               const std::vector<std::string>& names) {
+  const std::size_t bytes = offset + chains * draws * dim * sizeof(T);
+  void* map = MAP_FAILED;
+  collectively(group, [&] {
+    const int fd = ::open(path.c_str(), O_RDONLY);
+    if (fd < 0) throw error("cannot read " + path + " back: " + std::strerror(errno));
+    map = ::mmap(nullptr, bytes, PROT_READ, MAP_SHARED, fd, 0);
+    ::close(fd);
+    if (map == MAP_FAILED) throw error("cannot map " + path + ": " + std::strerror(errno));
+  });
+  struct unmap {
+    void* at;
+    std::size_t bytes;
+    ~unmap() { ::munmap(at, bytes); }
+  } mapped{map, bytes};
+  split_diagnosis how;
+  how.plain_fallback = true;
+  return split_rows(group, reinterpret_cast<const T*>(static_cast<const char*>(map) + offset), chains, draws, dim,
+                    names, how);
+}
+
+template std::vector<parameter_summary> split_rows<float>(process_group&, const float*, std::size_t, std::size_t,
+                                                          std::size_t, const std::vector<std::string>&,
+                                                          const split_diagnosis&);
+template std::vector<parameter_summary> split_rows<double>(process_group&, const double*, std::size_t, std::size_t,
+                                                           std::size_t, const std::vector<std::string>&,
+                                                           const split_diagnosis&);
 template std::vector<parameter_summary> summarize_split<float>(process_group&, const std::string&, std::size_t,
                                                                std::size_t, std::size_t, std::size_t,
                                                                const std::vector<std::string>&);

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "manychains/diagnostics.hpp"
 #include "manychains/process_group.hpp"
 #include "manychains/summary.hpp"
 
@@ -18,6 +19,21 @@ template <class T>
 std::vector<parameter_summary> summarize_split(process_group& group, const std::string& path, std::size_t offset,
                                                std::size_t chains, std::size_t draws, std::size_t dim,
                                                const std::vector<std::string>& names);
+
+/// How split_rows diagnoses a process's columns.
+struct split_diagnosis {
+  diagnose_options options;
+  bool cuda = false;            ///< on this process's GPU (the columns copied there as doubles)
+  bool plain_fallback = false;  ///< a non-finite draw: plain mean/sd/quantiles (sample), not an error (diagnose)
+};
+
+/// Rows for the (chains, draws, dim) array `all` (every process sees it, e.g. through a memory
+/// map): process r copies out and diagnoses parameters share_of(dim, r, R); the rows meet on
+/// every process. `names`: dim names (or empty for x[j]). Collective; a failure fails every process.
+template <class T>
+std::vector<parameter_summary> split_rows(process_group& group, const T* all, std::size_t chains, std::size_t draws,
+                                          std::size_t dim, const std::vector<std::string>& names,
+                                          const split_diagnosis& how);
 
 /// Every process's rows (parameters in order), on every process.
 std::vector<parameter_summary> gather_rows(process_group& group, const std::vector<parameter_summary>& mine,

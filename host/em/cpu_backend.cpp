@@ -9,6 +9,7 @@
 #include "manychains/em/backend.hpp"
 #include "manychains/em/log_density.hpp"
 #include "manychains/em/point_sums.hpp"
+#include "manychains/em/rows.hpp"
 
 namespace manychains {
 namespace {
@@ -82,10 +83,10 @@ inline void scatter_dispatch(covariance_type t, int K, int d, const double* x, c
 template <class T>
 class em_cpu_backend final : public em_backend<T> {
  public:
-  em_cpu_backend(const double* data, std::size_t n, int d, int K, covariance_type type)
+  em_cpu_backend(const double* data, std::size_t n, int d, int K, covariance_type type, std::size_t block_rows)
       : n_(n), d_(d), K_(K), type_(type), x_(data, data + n * std::size_t(d)), resp_(n * std::size_t(K)) {
-    // Blocks depend on n only: about 256 of them, at least 512 points each.
-    block_ = std::max<std::size_t>(512, (n + 255) / 256);
+    // Blocks depend on the data set's size only (not on threads or processes).
+    block_ = block_rows > 0 ? block_rows : em_block_rows(n);
     blocks_ = (n + block_ - 1) / block_;
     // Small fits run on one thread: a parallel region costs more than it saves, and far more on
     // an oversubscribed machine (CI), where threads wait for each other at every barrier.
@@ -96,7 +97,8 @@ class em_cpu_backend final : public em_backend<T> {
     const gmm_ref<T> m = params.ref();
     const int K = K_, d = d_;
     const std::size_t stride = std::size_t(K) * (1 + d) + 1;  // nk, sx, log-likelihood
-    std::vector<double> partial(blocks_ * stride, 0.0);
+    std::vector<double>& partial = e_partials_;
+    partial.assign(blocks_ * stride, 0.0);
 #pragma omp parallel if (parallel_)
     {
       std::vector<T> y(d);
@@ -123,7 +125,8 @@ class em_cpu_backend final : public em_backend<T> {
   void scatter(const std::vector<double>& means, std::vector<double>& out) override {
     const int K = K_, d = d_;
     const std::size_t size = std::size_t(em_scatter_size(type_, K, d));
-    std::vector<double> partial(blocks_ * size, 0.0);
+    std::vector<double>& partial = scatter_partials_;
+    partial.assign(blocks_ * size, 0.0);
 #pragma omp parallel if (parallel_)
     {
       std::vector<double> diff(d);
@@ -156,12 +159,15 @@ class em_cpu_backend final : public em_backend<T> {
   }
 
   std::string device_name() const override { return fmt::format("cpu ({} threads)", omp_get_max_threads()); }
+  const std::vector<double>& e_step_partials() const override { return e_partials_; }
+  const std::vector<double>& scatter_partials() const override { return scatter_partials_; }
 
  private:
   std::size_t n_;
   int d_, K_;
   covariance_type type_;
   std::vector<T> x_, resp_;
+  std::vector<double> e_partials_, scatter_partials_;
   std::size_t block_ = 0, blocks_ = 0;
   bool parallel_ = true;
 };
@@ -170,13 +176,13 @@ class em_cpu_backend final : public em_backend<T> {
 
 template <class T>
 std::unique_ptr<em_backend<T>> make_em_cpu_backend(const double* data, std::size_t n, int d, int K,
-                                                   covariance_type type) {
-  return std::make_unique<em_cpu_backend<T>>(data, n, d, K, type);
+                                                   covariance_type type, std::size_t block_rows) {
+  return std::make_unique<em_cpu_backend<T>>(data, n, d, K, type, block_rows);
 }
 
 template std::unique_ptr<em_backend<float>> make_em_cpu_backend<float>(const double*, std::size_t, int, int,
-                                                                       covariance_type);
+                                                                       covariance_type, std::size_t);
 template std::unique_ptr<em_backend<double>> make_em_cpu_backend<double>(const double*, std::size_t, int, int,
-                                                                         covariance_type);
+                                                                         covariance_type, std::size_t);
 
 }  // namespace manychains

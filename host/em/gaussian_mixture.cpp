@@ -5,6 +5,7 @@
 #include <Eigen/Dense>
 #include <chrono>
 #include <cmath>
+#include <exception>
 #include <random>
 
 #include <fmt/format.h>
@@ -12,7 +13,10 @@
 #include "manychains/em/backend.hpp"
 #include "manychains/em/log_density.hpp"
 #include "manychains/em/point_sums.hpp"
+#include "manychains/em/rows.hpp"
 #include "manychains/error.hpp"
+#include "mpi/collectively.hpp"
+#include "mpi/lone_process.hpp"
 
 namespace manychains {
 namespace {
@@ -20,24 +24,68 @@ namespace {
 using clock_type = std::chrono::steady_clock;
 double seconds_since(clock_type::time_point t) { return std::chrono::duration<double>(clock_type::now() - t).count(); }
 
-/// Parameters from responsibilities r (n×K) by one M-step in double on the host.
-gmm_params params_from_responsibilities(const std::vector<double>& x, std::size_t n, int d, int K,
-                                        covariance_type type, const std::vector<double>& r, double reg_covar) {
+/// Parameters from responsibilities r (n×K) of this process's n rows (of `total`, summed over
+/// `group` in row order) by one M-step in double on the host.
+gmm_params params_from_responsibilities(process_group& group, const std::vector<double>& x, std::size_t n,
+                                        std::size_t total, int d, int K, covariance_type type,
+                                        const std::vector<double>& r, double reg_covar) {
   gmm_params p;
   p.type = type;
   p.components = K;
   p.dim = d;
-  std::vector<double> nk(K, 0.0), sx(std::size_t(K) * d, 0.0);
-  for (std::size_t i = 0; i < n; ++i)
-    em_add_first_moments(K, d, strided<const double>{&r[i * K], 1}, strided<const double>{&x[i * d], 1}, nk.data(),
-                         sx.data());
-  m_step_weights_means(p, n, nk, sx);
-  std::vector<double> s(std::size_t(em_scatter_size(type, K, d)), 0.0), diff(d);
-  for (std::size_t i = 0; i < n; ++i)
-    em_add_point_scatter(type, K, d, strided<const double>{&r[i * K], 1}, strided<const double>{&x[i * d], 1},
-                         p.means.data(), s.data(), diff.data());
-  m_step_covariances(p, n, nk, s, reg_covar, "initialisation");
+  const std::vector<double> moments = sum_over_rows(group, std::size_t(K) * (d + 1), [&](std::vector<double>& a) {
+    for (std::size_t i = 0; i < n; ++i)
+      em_add_first_moments(K, d, strided<const double>{&r[i * K], 1}, strided<const double>{&x[i * d], 1}, a.data(),
+                           a.data() + K);
+  });
+  const std::vector<double> nk(moments.begin(), moments.begin() + K), sx(moments.begin() + K, moments.end());
+  m_step_weights_means(p, total, nk, sx);
+  std::vector<double> diff(d);
+  const std::vector<double> s =
+      sum_over_rows(group, std::size_t(em_scatter_size(type, K, d)), [&](std::vector<double>& a) {
+        for (std::size_t i = 0; i < n; ++i)
+          em_add_point_scatter(type, K, d, strided<const double>{&r[i * K], 1}, strided<const double>{&x[i * d], 1},
+                               p.means.data(), a.data(), diff.data());
+      });
+  m_step_covariances(p, total, nk, s, reg_covar, "initialisation");
   return p;
+}
+
+/// The E-step over every process's rows: each adds its blocks' sums in block order (or, on a
+/// backend without them, its totals), process after process. Returns Σ log p; fills nk and sx.
+template <class T>
+double e_step_over(process_group& group, em_backend<T>& backend, const gmm_arrays<T>& params, int K, int d,
+                   std::vector<double>& nk, std::vector<double>& sx) {
+  const double local = backend.e_step(params, nk, sx);
+  if (group.size() == 1) return local;
+  const std::size_t stride = std::size_t(K) * (1 + d) + 1;
+  const std::vector<double> acc = sum_over_rows(group, stride, [&](std::vector<double>& a) {
+    const std::vector<double>& p = backend.e_step_partials();
+    for (std::size_t b = 0; b * stride < p.size(); ++b)
+      for (std::size_t j = 0; j < stride; ++j) a[j] += p[b * stride + j];
+    if (!p.empty()) return;
+    for (int k = 0; k < K; ++k) a[k] += nk[k];
+    for (int j = 0; j < K * d; ++j) a[K + j] += sx[j];
+    a[stride - 1] += local;
+  });
+  nk.assign(acc.begin(), acc.begin() + K);
+  sx.assign(acc.begin() + K, acc.end() - 1);
+  return acc.back();
+}
+
+/// The scatter over every process's rows, likewise.
+template <class T>
+void scatter_over(process_group& group, em_backend<T>& backend, const std::vector<double>& means,
+                  std::vector<double>& out) {
+  backend.scatter(means, out);
+  if (group.size() == 1) return;
+  out = sum_over_rows(group, out.size(), [&](std::vector<double>& a) {
+    const std::vector<double>& p = backend.scatter_partials();
+    for (std::size_t b = 0; b * a.size() < p.size(); ++b)
+      for (std::size_t j = 0; j < a.size(); ++j) a[j] += p[b * a.size() + j];
+    if (p.empty())
+      for (std::size_t j = 0; j < a.size(); ++j) a[j] += out[j];
+  });
 }
 
 struct fit_outcome {
@@ -49,19 +97,19 @@ struct fit_outcome {
 
 template <class T>
 std::unique_ptr<em_backend<T>> make_backend(device_choice choice, const std::vector<double>& x, std::size_t n, int d,
-                                            int K, covariance_type type) {
+                                            int K, covariance_type type, std::size_t total) {
   if (select_device(choice) == backend_kind::cuda) return make_em_cuda_backend<T>(x.data(), n, d, K, type);
-  return make_em_cpu_backend<T>(x.data(), n, d, K, type);
+  return make_em_cpu_backend<T>(x.data(), n, d, K, type, em_block_rows(total));
 }
 
 }  // namespace
 
-void check_mixture_data(matrix_view x, const char* what) {
-  MC_EXPECTS(x.rows > 0 && x.cols > 0, fmt::format("{}: the data are empty", what));
+void check_mixture_data(matrix_view x, const char* what, std::size_t first_row) {
+  MC_EXPECTS(first_row > 0 || (x.rows > 0 && x.cols > 0), fmt::format("{}: the data are empty", what));
   for (std::size_t i = 0; i < x.rows * x.cols; ++i)
     if (!std::isfinite(x.data[i]))
       throw input_error(fmt::format("{}: row {} column {} is not finite; data must be finite", what,
-                                    i / x.cols + 1, i % x.cols + 1));
+                                    first_row + i / x.cols + 1, i % x.cols + 1));
 }
 
 gaussian_mixture::gaussian_mixture(gaussian_mixture_options options) : options_(std::move(options)) {}
@@ -72,13 +120,18 @@ gaussian_mixture::gaussian_mixture(gmm_params params) : params_(std::move(params
   compute_precision_cholesky(params_, "the model's covariances");
 }
 
-gaussian_mixture& gaussian_mixture::fit(matrix_view xv) {
+gaussian_mixture& gaussian_mixture::fit(matrix_view xv) { return fit(xv, em_rows{}); }
+
+gaussian_mixture& gaussian_mixture::fit(matrix_view xv, const em_rows& rows) {
   const auto start = clock_type::now();
   const gaussian_mixture_options& o = options_;
   const int K = o.n_components;
   MC_EXPECTS(K >= 1, "the number of components must be at least 1");
-  check_mixture_data(xv, "fit");
-  const std::size_t n = xv.rows;
+  static lone_process alone;
+  process_group& group = rows.group ? *rows.group : alone;
+  const std::size_t local = xv.rows, first = rows.group ? rows.first : 0;
+  collectively(group, [&] { check_mixture_data(xv, "fit", first); });
+  const std::size_t n = rows.group ? rows.total : xv.rows;  // every process's rows
   MC_EXPECTS(xv.cols <= 100000, "the data have too many columns");
   const int d = int(xv.cols);
   MC_EXPECTS(n >= std::size_t(K),
@@ -107,19 +160,29 @@ gaussian_mixture& gaussian_mixture::fit(matrix_view xv) {
                          o.covariances_init.value_or(std::vector<double>{}), type, K, d, "the initial parameters");
 
   // Centre the data (in double) so that float32 passes and scatter matrices stay accurate.
-  std::vector<double> centre(d, 0.0);
-  for (std::size_t i = 0; i < n; ++i)
-    for (int j = 0; j < d; ++j) centre[j] += xv.data[i * d + j];
+  std::vector<double> centre = sum_over_rows(group, std::size_t(d), [&](std::vector<double>& a) {
+    for (std::size_t i = 0; i < local; ++i)
+      for (int j = 0; j < d; ++j) a[j] += xv.data[i * d + j];
+  });
   for (int j = 0; j < d; ++j) centre[j] /= double(n);
-  std::vector<double> x(n * std::size_t(d));
-  for (std::size_t i = 0; i < n; ++i)
+  std::vector<double> x(local * std::size_t(d));
+  for (std::size_t i = 0; i < local; ++i)
     for (int j = 0; j < d; ++j) x[i * d + j] = xv.data[i * d + j] - centre[j];
 
   timings_ = em_timings{};
   auto run = [&](auto tag) {
     using T = decltype(tag);
-    auto backend = make_backend<T>(o.device, x, n, d, K, type);
+    std::unique_ptr<em_backend<T>> backend;
+    collectively(group, [&] { backend = make_backend<T>(o.device, x, local, d, K, type, n); });
     device_name_ = backend->device_name();
+    // From here every process computes the same values (sums over all rows), so a failure
+    // (a singular covariance, a log-likelihood not finite) is every process's alike.
+    struct agreed_failures {
+      process_group& group;
+      ~agreed_failures() {
+        if (std::uncaught_exceptions() > 0 && group.size() > 1) failure_agreed() = true;
+      }
+    } agreed{group};
     fit_outcome best;
     bool have_best = false;
     std::vector<double> nk, sx, scatter;
@@ -129,8 +192,9 @@ gaussian_mixture& gaussian_mixture::fit(matrix_view xv) {
       fit_outcome out;
       const bool need_resp = !(o.weights_init && o.means_init && o.covariances_init);
       if (need_resp) {
-        const auto r = initial_responsibilities(o.init_params, x.data(), n, d, K, o.seed, restart);
-        out.params = params_from_responsibilities(x, n, d, K, type, r, o.reg_covar);
+        const auto r = initial_responsibilities(o.init_params, x.data(), local, d, K, o.seed, restart, 10,
+                                                em_rows{&group, first, n});
+        out.params = params_from_responsibilities(group, x, local, n, d, K, type, r, o.reg_covar);
       } else {
         out.params.type = type;
         out.params.components = K;
@@ -154,7 +218,7 @@ gaussian_mixture& gaussian_mixture::fit(matrix_view xv) {
       timings_.initialisation += seconds_since(t0);
 
       t0 = clock_type::now();
-      double ll = backend->e_step(gmm_arrays<T>(out.params), nk, sx) / double(n);
+      double ll = e_step_over(group, *backend, gmm_arrays<T>(out.params), K, d, nk, sx) / double(n);
       timings_.e_step += seconds_since(t0);
       if (!std::isfinite(ll))
         throw input_error(fmt::format("initialisation{}: the log-likelihood is not finite", tag_restart));
@@ -164,11 +228,11 @@ gaussian_mixture& gaussian_mixture::fit(matrix_view xv) {
         const std::string when = fmt::format("EM iteration {}{}", it, tag_restart);
         t0 = clock_type::now();
         m_step_weights_means(out.params, n, nk, sx);
-        backend->scatter(out.params.means, scatter);
+        scatter_over(group, *backend, out.params.means, scatter);
         m_step_covariances(out.params, n, nk, scatter, o.reg_covar, when);
         timings_.m_step += seconds_since(t0);
         t0 = clock_type::now();
-        const double next = backend->e_step(gmm_arrays<T>(out.params), nk, sx) / double(n);
+        const double next = e_step_over(group, *backend, gmm_arrays<T>(out.params), K, d, nk, sx) / double(n);
         timings_.e_step += seconds_since(t0);
         if (!std::isfinite(next)) throw input_error(fmt::format("{}: the log-likelihood is not finite", when));
         out.trace.push_back(next);

@@ -27,6 +27,7 @@
 #include "manychains/devices.hpp"
 #include "manychains/em/init.hpp"
 #include "manychains/em/params.hpp"
+#include "manychains/em/rows.hpp"
 
 namespace manychains {
 
@@ -37,8 +38,9 @@ struct matrix_view {
 };
 
 /// Refuses (input_error naming `what`) empty data and any value that is not finite. EM and VB fits
-/// check their data with it.
-void check_mixture_data(matrix_view x, const char* what);
+/// check their data with it. `first_row`: the global index of x's first row when the rows are split
+/// over processes (a process's share may then be empty).
+void check_mixture_data(matrix_view x, const char* what, std::size_t first_row = 0);
 
 enum class em_precision { float32, float64 };
 
@@ -85,6 +87,10 @@ class gaussian_mixture {
   /// Fits by EM; throws input_error for bad data or options, and for a singular covariance
   /// (naming the component and iteration).
   gaussian_mixture& fit(matrix_view x);
+  /// Fits on rows split over processes: `x` holds this process's rows [rows.first, rows.first +
+  /// x.rows) of rows.total (em_row_share). Collective; every process ends with the model fit(x)
+  /// gives on all rows, bit for bit on the CPU backend (rows.hpp).
+  gaussian_mixture& fit(matrix_view x, const em_rows& rows);
 
   std::vector<int> predict(matrix_view x) const;            ///< most probable component per row
   std::vector<double> predict_proba(matrix_view x) const;   ///< responsibilities, n×K

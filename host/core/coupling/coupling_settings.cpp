@@ -69,6 +69,7 @@ coupling_result collect_outcomes(const std::vector<pair_outcome>& outcomes, cons
   coupling_result r;
   r.meeting_time.resize(outcomes.size());
   r.met.resize(outcomes.size());
+  r.x_accept_prob.resize(outcomes.size());
   double accept = 0;
   for (std::size_t p = 0; p < outcomes.size(); ++p) {
     const pair_outcome& o = outcomes[p];
@@ -84,6 +85,7 @@ coupling_result collect_outcomes(const std::vector<pair_outcome>& outcomes, cons
     r.chain_steps += lead + 2 * (o.x_steps - lead);
     r.divergent += o.divergent;
     accept += o.x_accept_prob;
+    r.x_accept_prob[p] = o.x_accept_prob;
   }
   r.accept_rate = r.x_steps ? accept / static_cast<double>(r.x_steps) : 0.0;
   return r;

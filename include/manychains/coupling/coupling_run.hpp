@@ -38,6 +38,7 @@ struct coupling_settings {
 struct coupling_result {
   std::vector<std::uint64_t> meeting_time;  ///< τ per pair; for a pair not met, max_steps
   std::vector<std::uint8_t> met;            ///< 1 where the pair met within max_steps
+  std::vector<double> x_accept_prob;        ///< per pair: the sum of X's acceptance probabilities
   std::size_t unmet = 0;
   std::uint64_t x_steps = 0;       ///< steps of the leading chains, all pairs ("pair-steps")
   std::uint64_t chain_steps = 0;   ///< chain updates: a lead step counts 1, a coupled step 2

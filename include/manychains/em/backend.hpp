@@ -27,12 +27,26 @@ class em_backend {
   virtual double sum_r_log_r() = 0;
   /// A short description, e.g. "cpu (2 threads)" or "cuda: NVIDIA H100".
   virtual std::string device_name() const = 0;
+  /// The last e_step's per-block sums, block after block (K values of nk, K×d of sx, then
+  /// Σ log p), or empty where the backend sums otherwise (CUDA). Adding them in block order onto
+  /// zeros gives e_step's totals; rows split over processes in whole blocks add up, process after
+  /// process, to one process's totals bit for bit (rows.hpp).
+  virtual const std::vector<double>& e_step_partials() const { return no_partials(); }
+  /// The last scatter's per-block sums (em_scatter_size values each), likewise.
+  virtual const std::vector<double>& scatter_partials() const { return no_partials(); }
+
+ private:
+  static const std::vector<double>& no_partials() {
+    static const std::vector<double> none;
+    return none;
+  }
 };
 
-/// The CPU backend over a row-major n×d copy of `data`.
+/// The CPU backend over a row-major n×d copy of `data`, in blocks of `block_rows` points (0:
+/// em_block_rows(n); a process holding some rows of a larger data set gives the whole's).
 template <class T>
 std::unique_ptr<em_backend<T>> make_em_cpu_backend(const double* data, std::size_t n, int d, int K,
-                                                   covariance_type type);
+                                                   covariance_type type, std::size_t block_rows = 0);
 
 /// The CUDA backend; throws device_error when this build or machine has no usable CUDA device.
 template <class T>
