@@ -13,7 +13,7 @@ if ! { [ -x "$venv/bin/python" ] || python3 -m venv "$venv"; } ||
   echo "scripts/test.sh: cannot make the Python virtual environment $venv (python3 -m venv, then pip install from PyPI)" >&2
   exit 1
 fi
-cmake --preset dev -DMANYCHAINS_PYTHON=ON -DPython_EXECUTABLE="$PWD/$venv/bin/python" > /dev/null
+cmake --preset dev -DMANYCHAINS_PYTHON_MODULE=ON -DPython_EXECUTABLE="$PWD/$venv/bin/python" > /dev/null
 cmake --build --preset dev -j "$(nproc)"
 ctest --preset dev -j "$(nproc)"
 PYTHONPATH=build/dev/python MANYCHAINS_CLI=build/dev/manychains "$venv/bin/python" -m pytest -q python/tests
