@@ -77,8 +77,12 @@ void run_vb(const vb_options& o) {
   g.seed = seed;
   g.device = parse_device_choice(o.device);
   g.precision = o.precision == "float" ? em_precision::float32 : em_precision::float64;
-  if (!o.init_responsibilities.empty())
+  if (!o.init_responsibilities.empty()) {
     g.resp_init = read_npy_option("--init-responsibilities", o.init_responsibilities, {n, K});
+    for (double r : *g.resp_init)
+      MC_EXPECTS(std::isfinite(r) && r >= 0,
+                 "--init-responsibilities " + o.init_responsibilities + ": values must be finite and non-negative");
+  }
   vb_prior_options& p = g.prior;
   p.weight_type = parse_weight_prior_type(o.weight_prior_type);
   p.weight_concentration = o.weight_concentration;

@@ -47,13 +47,6 @@ struct fit_outcome {
   int n_iter = 0;
 };
 
-template <class T>
-std::unique_ptr<em_backend<T>> make_backend(device_choice choice, const std::vector<double>& x, std::size_t n, int d,
-                                            int K, covariance_type type) {
-  if (select_device(choice) == backend_kind::cuda) return make_em_cuda_backend<T>(x.data(), n, d, K, type);
-  return make_em_cpu_backend<T>(x.data(), n, d, K, type);
-}
-
 }  // namespace
 
 void check_mixture_data(matrix_view x, const char* what) {
@@ -63,6 +56,41 @@ void check_mixture_data(matrix_view x, const char* what) {
       throw input_error(fmt::format("{}: row {} column {} is not finite; data must be finite", what,
                                     i / x.cols + 1, i % x.cols + 1));
 }
+
+centred_data prepare_mixture_fit(matrix_view xv, int K, int max_iter, int n_init, double tol, double reg_covar) {
+  MC_EXPECTS(K >= 1, "the number of components must be at least 1");
+  check_mixture_data(xv, "fit");
+  const std::size_t n = xv.rows;
+  MC_EXPECTS(xv.cols <= 100000, "the data have too many columns");
+  const std::size_t d = xv.cols;
+  MC_EXPECTS(n >= std::size_t(K),
+             fmt::format("{} data points are fewer than the {} components; use at most {} components", n, K, n));
+  MC_EXPECTS(max_iter >= 0, "max_iter must be at least 0");
+  MC_EXPECTS(n_init >= 1, "n_init must be at least 1");
+  MC_EXPECTS(tol >= 0, "tol must be at least 0");
+  MC_EXPECTS(reg_covar >= 0, "reg_covar must be at least 0");
+  centred_data c;
+  c.centre.assign(d, 0.0);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < d; ++j) c.centre[j] += xv.data[i * d + j];
+  for (std::size_t j = 0; j < d; ++j) c.centre[j] /= double(n);
+  c.values.resize(n * d);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < d; ++j) c.values[i * d + j] = xv.data[i * d + j] - c.centre[j];
+  return c;
+}
+
+template <class T>
+std::unique_ptr<em_backend<T>> make_em_backend(device_choice choice, const double* x, std::size_t n, int d, int K,
+                                               covariance_type type) {
+  if (select_device(choice) == backend_kind::cuda) return make_em_cuda_backend<T>(x, n, d, K, type);
+  return make_em_cpu_backend<T>(x, n, d, K, type);
+}
+
+template std::unique_ptr<em_backend<float>> make_em_backend<float>(device_choice, const double*, std::size_t, int, int,
+                                                                   covariance_type);
+template std::unique_ptr<em_backend<double>> make_em_backend<double>(device_choice, const double*, std::size_t, int,
+                                                                     int, covariance_type);
 
 gaussian_mixture::gaussian_mixture(gaussian_mixture_options options) : options_(std::move(options)) {}
 
@@ -76,17 +104,12 @@ gaussian_mixture& gaussian_mixture::fit(matrix_view xv) {
   const auto start = clock_type::now();
   const gaussian_mixture_options& o = options_;
   const int K = o.n_components;
-  MC_EXPECTS(K >= 1, "the number of components must be at least 1");
-  check_mixture_data(xv, "fit");
+  // Checked, then centred (in double) so that float32 passes and scatter matrices stay accurate.
+  const centred_data data = prepare_mixture_fit(xv, K, o.max_iter, o.n_init, o.tol, o.reg_covar);
+  const std::vector<double>& x = data.values;
+  const std::vector<double>& centre = data.centre;
   const std::size_t n = xv.rows;
-  MC_EXPECTS(xv.cols <= 100000, "the data have too many columns");
   const int d = int(xv.cols);
-  MC_EXPECTS(n >= std::size_t(K),
-             fmt::format("{} data points are fewer than the {} components; use at most {} components", n, K, n));
-  MC_EXPECTS(o.max_iter >= 0, "max_iter must be at least 0");
-  MC_EXPECTS(o.n_init >= 1, "n_init must be at least 1");
-  MC_EXPECTS(o.tol >= 0, "tol must be at least 0");
-  MC_EXPECTS(o.reg_covar >= 0, "reg_covar must be at least 0");
   const covariance_type type = o.covariance;
   if (o.weights_init)
     MC_EXPECTS(o.weights_init->size() == std::size_t(K),
@@ -106,19 +129,10 @@ gaussian_mixture& gaussian_mixture::fit(matrix_view xv) {
   check_given_parameters(o.weights_init.value_or(std::vector<double>{}), o.means_init.value_or(std::vector<double>{}),
                          o.covariances_init.value_or(std::vector<double>{}), type, K, d, "the initial parameters");
 
-  // Centre the data (in double) so that float32 passes and scatter matrices stay accurate.
-  std::vector<double> centre(d, 0.0);
-  for (std::size_t i = 0; i < n; ++i)
-    for (int j = 0; j < d; ++j) centre[j] += xv.data[i * d + j];
-  for (int j = 0; j < d; ++j) centre[j] /= double(n);
-  std::vector<double> x(n * std::size_t(d));
-  for (std::size_t i = 0; i < n; ++i)
-    for (int j = 0; j < d; ++j) x[i * d + j] = xv.data[i * d + j] - centre[j];
-
   timings_ = em_timings{};
   auto run = [&](auto tag) {
     using T = decltype(tag);
-    auto backend = make_backend<T>(o.device, x, n, d, K, type);
+    auto backend = make_em_backend<T>(o.device, x.data(), n, d, K, type);
     device_name_ = backend->device_name();
     fit_outcome best;
     bool have_best = false;

@@ -36,9 +36,19 @@ struct matrix_view {
   std::size_t rows, cols;
 };
 
-/// Refuses (input_error naming `what`) empty data and any value that is not finite. EM and VB fits
-/// check their data with it.
+/// Refuses (input_error naming `what`) empty data and any value that is not finite.
 void check_mixture_data(matrix_view x, const char* what);
+
+/// A fit's data centred (in double) on their column means, so that float32 passes and scatter
+/// matrices stay accurate: `values` (row-major n×d) = x - `centre`.
+struct centred_data {
+  std::vector<double> values, centre;
+};
+
+/// The checks every mixture fit (EM, VB) makes of its data and options, in this order: K ≥ 1,
+/// the data (check_mixture_data), n ≥ K, max_iter ≥ 0, n_init ≥ 1, tol ≥ 0, reg_covar ≥ 0;
+/// throws input_error. Returns the data centred.
+centred_data prepare_mixture_fit(matrix_view x, int K, int max_iter, int n_init, double tol, double reg_covar);
 
 enum class em_precision { float32, float64 };
 

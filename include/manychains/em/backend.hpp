@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "manychains/devices.hpp"
 #include "manychains/em/params.hpp"
 
 namespace manychains {
@@ -38,5 +39,10 @@ std::unique_ptr<em_backend<T>> make_em_cpu_backend(const double* data, std::size
 template <class T>
 std::unique_ptr<em_backend<T>> make_em_cuda_backend(const double* data, std::size_t n, int d, int K,
                                                     covariance_type type);
+
+/// The backend `choice` selects (select_device: a usable CUDA device for `automatic`, else the CPU).
+template <class T>
+std::unique_ptr<em_backend<T>> make_em_backend(device_choice choice, const double* data, std::size_t n, int d, int K,
+                                               covariance_type type);
 
 }  // namespace manychains
