@@ -222,10 +222,8 @@ void gaussian_mixture::check_fitted(matrix_view x, const char* what) const {
              fmt::format("{}: the data have {} columns but the model has {} dimensions", what, x.cols, params_.dim));
 }
 
-std::vector<double> gaussian_mixture::predict_proba(matrix_view x) const {
-  check_fitted(x, "predict_proba");
-  const int K = params_.components, d = params_.dim;
-  const gmm_arrays<double> a(params_);
+std::vector<double> mixture_responsibilities(const gmm_arrays<double>& a, matrix_view x) {
+  const int K = a.components, d = a.dim;
   const gmm_ref<double> m = a.ref();
   std::vector<double> r(x.rows * std::size_t(K));
 #pragma omp parallel if (double(x.rows) * K * (d + 1) > 2e5)
@@ -238,13 +236,19 @@ std::vector<double> gaussian_mixture::predict_proba(matrix_view x) const {
   return r;
 }
 
-std::vector<int> gaussian_mixture::predict(matrix_view x) const {
-  const int K = params_.components;
-  const auto r = predict_proba(x);
-  std::vector<int> labels(x.rows);
-  for (std::size_t i = 0; i < x.rows; ++i)
-    labels[i] = int(std::max_element(&r[i * K], &r[i * K] + K) - &r[i * K]);
+std::vector<int> most_probable_components(const std::vector<double>& r, std::size_t n, int K) {
+  std::vector<int> labels(n);
+  for (std::size_t i = 0; i < n; ++i) labels[i] = int(std::max_element(&r[i * K], &r[i * K] + K) - &r[i * K]);
   return labels;
+}
+
+std::vector<double> gaussian_mixture::predict_proba(matrix_view x) const {
+  check_fitted(x, "predict_proba");
+  return mixture_responsibilities(gmm_arrays<double>(params_), x);
+}
+
+std::vector<int> gaussian_mixture::predict(matrix_view x) const {
+  return most_probable_components(predict_proba(x), x.rows, params_.components);
 }
 
 std::vector<double> gaussian_mixture::score_samples(matrix_view x) const {

@@ -147,28 +147,14 @@ bayesian_gaussian_mixture& bayesian_gaussian_mixture::fit(matrix_view xv) {
 std::vector<double> bayesian_gaussian_mixture::predict_proba(matrix_view x) const {
   if (!fitted_) throw input_error("predict_proba: the model has not been fitted");
   check_mixture_data(x, "predict_proba");
-  const int K = q_.gaussian.components, d = q_.gaussian.dim;
+  const int d = q_.gaussian.dim;
   MC_EXPECTS(x.cols == std::size_t(d),
              fmt::format("predict_proba: the data have {} columns but the model has {} dimensions", x.cols, d));
-  const gmm_arrays<double> a = vb_e_step_arrays<double>(q_);
-  const gmm_ref<double> m = a.ref();
-  std::vector<double> r(x.rows * std::size_t(K));
-#pragma omp parallel if (double(x.rows) * K * (d + 1) > 2e5)
-  {
-    std::vector<double> y(d);
-#pragma omp for schedule(static)
-    for (std::size_t i = 0; i < x.rows; ++i)
-      em_point_responsibilities(m, strided<const double>{x.data + i * d, 1}, strided<double>{&r[i * K], 1}, y.data());
-  }
-  return r;
+  return mixture_responsibilities(vb_e_step_arrays<double>(q_), x);
 }
 
 std::vector<int> bayesian_gaussian_mixture::predict(matrix_view x) const {
-  const int K = q_.gaussian.components;
-  const auto r = predict_proba(x);
-  std::vector<int> labels(x.rows);
-  for (std::size_t i = 0; i < x.rows; ++i) labels[i] = int(std::max_element(&r[i * K], &r[i * K] + K) - &r[i * K]);
-  return labels;
+  return most_probable_components(predict_proba(x), x.rows, q_.gaussian.components);
 }
 
 std::vector<int> bayesian_gaussian_mixture::effective_components(double threshold) const {

@@ -85,6 +85,12 @@ struct em_timings {
   int iterations = 0;  ///< over all restarts
 };
 
+/// Responsibilities (n×K, row-major) of the rows of x under the mixture `a`, whose log weights may
+/// be any per-component offsets (VB puts E[log π] and its other terms there).
+std::vector<double> mixture_responsibilities(const gmm_arrays<double>& a, matrix_view x);
+/// The most probable component of each of n rows of responsibilities r (n×K).
+std::vector<int> most_probable_components(const std::vector<double>& r, std::size_t n, int K);
+
 /// A Gaussian mixture model (scikit-learn's GaussianMixture).
 class gaussian_mixture {
  public:
