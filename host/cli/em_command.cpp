@@ -55,17 +55,7 @@ void run_em(const em_options& o) {
   const std::size_t K = std::size_t(o.components);
   MC_EXPECTS(n >= K, fmt::format("{}: {} data points are fewer than the {} components (--components)", o.data, n, K));
   gaussian_mixture_options g;
-  g.n_components = o.components;
-  g.covariance = parse_covariance_type(o.covariance);
-  g.init_params = parse_em_init(o.init);
-  g.n_init = o.n_init;
-  g.max_iter = o.max_iter;
-  g.tol = o.tol;
-  g.reg_covar = o.reg_covar;
-  const std::uint64_t seed = o.seed ? *o.seed : random_seed();
-  g.seed = seed;
-  g.device = parse_device_choice(o.device);
-  g.precision = o.precision == "float" ? em_precision::float32 : em_precision::float64;
+  const std::uint64_t seed = apply_mixture_flags(o, g);
   if (!o.init_weights.empty()) g.weights_init = read_npy_option("--init-weights", o.init_weights, {K});
   if (!o.init_means.empty()) g.means_init = read_npy_option("--init-means", o.init_means, {K, d});
   if (!o.init_covariances.empty()) {
@@ -105,12 +95,7 @@ void run_em(const em_options& o) {
   j["aic"] = aic;
   j["n_samples"] = n;
   const em_timings& t = gm.timings();
-  j["timings"] = {{"initialisation_s", t.initialisation},
-                  {"e_step_s", t.e_step},
-                  {"m_step_s", t.m_step},
-                  {"total_s", t.total},
-                  {"iterations", t.iterations},
-                  {"per_iteration_s", t.iterations > 0 ? (t.e_step + t.m_step) / t.iterations : 0.0}};
+  j["timings"] = mixture_timings_json(t);
   j["settings"] = {{"data", o.data},          {"components", o.components}, {"covariance", o.covariance},
                    {"init", o.init},          {"n_init", o.n_init},         {"max_iter", o.max_iter},
                    {"tol", o.tol},            {"reg_covar", o.reg_covar},   {"seed", seed},

@@ -43,4 +43,13 @@ void add_mixture_flags(CLI::App* cmd, mixture_flags& f, const std::string& objec
   cmd->add_flag("--quiet", f.quiet, "No summary or progress lines");
 }
 
+nlohmann::json mixture_timings_json(const em_timings& t) {
+  return {{"initialisation_s", t.initialisation},
+          {"e_step_s", t.e_step},
+          {"m_step_s", t.m_step},
+          {"total_s", t.total},
+          {"iterations", t.iterations},
+          {"per_iteration_s", t.iterations > 0 ? (t.e_step + t.m_step) / t.iterations : 0.0}};
+}
+
 }  // namespace manychains::cli

@@ -61,17 +61,7 @@ void run_vb(const vb_options& o) {
   MC_EXPECTS(n >= K, fmt::format("{}: {} data points are fewer than the {} components (--components)", o.data, n, K));
   MC_EXPECTS(n >= 2, fmt::format("{}: the Bayesian mixture needs at least 2 data points, not {}", o.data, n));
   bayesian_gaussian_mixture_options g;
-  g.n_components = o.components;
-  g.covariance = parse_covariance_type(o.covariance);
-  g.init_params = parse_em_init(o.init);
-  g.n_init = o.n_init;
-  g.max_iter = o.max_iter;
-  g.tol = o.tol;
-  g.reg_covar = o.reg_covar;
-  const std::uint64_t seed = o.seed ? *o.seed : random_seed();
-  g.seed = seed;
-  g.device = parse_device_choice(o.device);
-  g.precision = o.precision == "float" ? em_precision::float32 : em_precision::float64;
+  const std::uint64_t seed = apply_mixture_flags(o, g);
   if (!o.init_responsibilities.empty()) {
     g.resp_init = read_npy_option("--init-responsibilities", o.init_responsibilities, {n, K});
     for (double r : *g.resp_init)
@@ -120,8 +110,7 @@ void run_vb(const vb_options& o) {
   j["n_samples"] = n;
   const em_timings& t = vb.timings();
   const double per_iteration = t.iterations > 0 ? (t.e_step + t.m_step) / t.iterations : 0.0;
-  j["timings"] = {{"initialisation_s", t.initialisation}, {"e_step_s", t.e_step},   {"m_step_s", t.m_step},
-                  {"total_s", t.total},                   {"iterations", t.iterations}, {"per_iteration_s", per_iteration}};
+  j["timings"] = mixture_timings_json(t);
   j["settings"] = {{"data", o.data},
                    {"components", o.components},
                    {"covariance", o.covariance},
