@@ -142,6 +142,9 @@ TEST(VbCli, BadInputIsOneClearError) {
   const std::vector<double> psi = {1, 2, 2, 1};
   manychains::write_npy(dir + "/psi.npy", {2, 2}, psi.data());
   const std::string syn = data_dir + "synthetic.csv";
+  std::vector<double> negative(300 * 2, 0.5);
+  negative[7] = -0.5;
+  manychains::write_npy(dir + "/negative.npy", {300, 2}, negative.data());
   struct bad_case {
     std::string args, message;
   };
@@ -158,6 +161,7 @@ TEST(VbCli, BadInputIsOneClearError) {
       {"vb " + syn + " -k 2 --covariance-prior " + dir + "/psi.npy", "shape (2, 2), expected (3, 3)"},
       {"vb " + syn + " -k 2 --init-responsibilities " + data_dir + "init_resp_iris.npy",
        "shape (150, 5), expected (300, 2)"},
+      {"vb " + syn + " -k 2 --init-responsibilities " + dir + "/negative.npy", "finite and non-negative"},
       {"vb " + syn + " -k 2 --weight-prior-type dirichlet", "--weight-prior-type"},
       {"vb " + syn + " -k 2 --weight-concentration-prior 0", "--weight-concentration-prior"},
   };

@@ -11,29 +11,26 @@
 #include "manychains/em.hpp"
 #include "manychains/em/backend.hpp"
 #include "manychains/vb.hpp"
+#include "vb_test_data.hpp"
 
 using namespace manychains;
 
 namespace {
 
-std::vector<double> mixture_data(std::size_t n, int d, int K) {
-  gmm_params p;
-  p.type = covariance_type::full;
-  p.components = K;
-  p.dim = d;
-  p.weights.assign(K, 1.0 / K);
-  for (int k = 0; k < K; ++k)
-    for (int i = 0; i < d; ++i) p.means.push_back(3.0 * ((k * 7 + i * 3) % 5) + 100.0);
-  p.covariances.assign(std::size_t(K) * d * d, 0.0);
-  for (int k = 0; k < K; ++k)
-    for (int i = 0; i < d; ++i) p.covariances[std::size_t(k) * d * d + i * d + i] = 1.0 + 0.1 * k;
-  return gaussian_mixture(p).sample(n, 17);
+/// About n points around `clusters` centres in [100, 112]^d, far from the origin so that centring
+/// matters.
+std::vector<double> mixture_data(std::size_t n, int d, int clusters) {
+  std::vector<double> centres;
+  for (int k = 0; k < clusters; ++k)
+    for (int i = 0; i < d; ++i) centres.push_back(100.0 + 3.0 * ((k * 7 + i * 3) % 5));
+  return manychains::testing::clusters(centres, d, std::vector<int>(clusters, int(n / clusters)), 17);
 }
 
 void compare(covariance_type type, weight_prior_type weights, em_precision precision, double rel,
              std::size_t n = 50000, int d = 5, int K = 6) {
   MC_SKIP_WITHOUT_GPU();
   const auto x = mixture_data(n, d, K - 2);  // two components more than the data have
+  n = x.size() / d;
   bayesian_gaussian_mixture_options o;
   o.n_components = K;
   o.covariance = type;
@@ -62,6 +59,7 @@ void compare_r_log_r(double rel) {
   const std::size_t n = 300000;
   const int d = 4, K = 5;
   const auto x = mixture_data(n, d, K);
+  ASSERT_EQ(x.size(), n * d);
   bayesian_gaussian_mixture_options o;
   o.n_components = K;
   o.max_iter = 3;

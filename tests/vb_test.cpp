@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
-#include <random>
 
 #include <nlohmann/json.hpp>
 
@@ -15,8 +14,10 @@
 #include "manychains/io/csv.hpp"
 #include "manychains/io/npy.hpp"
 #include "manychains/vb.hpp"
+#include "vb_test_data.hpp"
 
 using namespace manychains;
+using manychains::testing::clusters;
 
 namespace {
 
@@ -109,17 +110,6 @@ void check_case(const nlohmann::json& c) {
   // predict_proba of the first rows under the fitted q.
   const auto proba = vb.predict_proba({t.values.data(), 10, t.cols});
   expect_close(proba, flat(c["predict_proba_head"]), 1e-8, name + " predict_proba");
-}
-
-/// Points from `centres` (K×d) with unit-variance noise, row-major, deterministic.
-std::vector<double> clusters(const std::vector<double>& centres, int d, const std::vector<int>& counts, unsigned seed) {
-  std::mt19937_64 g(seed);
-  std::normal_distribution<double> z;
-  std::vector<double> x;
-  for (std::size_t k = 0; k < counts.size(); ++k)
-    for (int i = 0; i < counts[k]; ++i)
-      for (int j = 0; j < d; ++j) x.push_back(centres[k * d + j] + z(g));
-  return x;
 }
 
 }  // namespace

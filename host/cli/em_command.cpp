@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "cli/commands.hpp"
+#include "cli/mixture_flags.hpp"
 #include "cli/npy_option.hpp"
 #include "cli/validate.hpp"
 #include "manychains/em.hpp"
@@ -28,15 +29,8 @@
 namespace manychains::cli {
 namespace {
 
-struct em_options {
-  std::string data;
-  int components = 0;
-  std::string covariance = "full", init = "kmeans++", device = "auto", precision = "double", out = "manychains-em";
+struct em_options : mixture_flags {
   std::string init_weights, init_means, init_covariances;
-  int n_init = 1, max_iter = 100;
-  double tol = 1e-3, reg_covar = 1e-6;
-  std::optional<std::uint64_t> seed;
-  bool responsibilities = false, quiet = false;
 };
 
 /// A .npy file of int64 (labels), written atomically.
@@ -115,17 +109,7 @@ void run_em(const em_options& o) {
   const std::size_t K = std::size_t(o.components);
   MC_EXPECTS(n >= K, fmt::format("{}: {} data points are fewer than the {} components (--components)", o.data, n, K));
   gaussian_mixture_options g;
-  g.n_components = o.components;
-  g.covariance = parse_covariance_type(o.covariance);
-  g.init_params = parse_em_init(o.init);
-  g.n_init = o.n_init;
-  g.max_iter = o.max_iter;
-  g.tol = o.tol;
-  g.reg_covar = o.reg_covar;
-  const std::uint64_t seed = o.seed ? *o.seed : random_seed();
-  g.seed = seed;
-  g.device = parse_device_choice(o.device);
-  g.precision = o.precision == "float" ? em_precision::float32 : em_precision::float64;
+  const std::uint64_t seed = apply_mixture_flags(o, g);
   if (!o.init_weights.empty()) g.weights_init = read_npy_option("--init-weights", o.init_weights, {K});
   if (!o.init_means.empty()) g.means_init = read_npy_option("--init-means", o.init_means, {K, d});
   if (!o.init_covariances.empty()) {
@@ -173,12 +157,7 @@ void run_em(const em_options& o) {
   j["aic"] = aic;
   j["n_samples"] = n;
   const em_timings& t = gm.timings();
-  j["timings"] = {{"initialisation_s", t.initialisation},
-                  {"e_step_s", t.e_step},
-                  {"m_step_s", t.m_step},
-                  {"total_s", t.total},
-                  {"iterations", t.iterations},
-                  {"per_iteration_s", t.iterations > 0 ? (t.e_step + t.m_step) / t.iterations : 0.0}};
+  j["timings"] = mixture_timings_json(t);
   j["settings"] = {{"data", o.data},          {"components", o.components}, {"covariance", o.covariance},
                    {"init", o.init},          {"n_init", o.n_init},         {"max_iter", o.max_iter},
                    {"tol", o.tol},            {"reg_covar", o.reg_covar},   {"seed", seed},
@@ -255,40 +234,11 @@ void run_predict(const predict_options& o) {
 void register_em(CLI::App& app) {
   auto o = std::make_shared<em_options>();
   CLI::App* cmd = app.add_subcommand("em", "Fit a Gaussian mixture model by EM (writes DIR/gmm.json)");
-  cmd->add_option("data", o->data, "Data: .csv (optional header) or .npy, one row per point")->required();
-  cmd->add_option("--components,-k", o->components, "Number of mixture components K")
-      ->required()
-      ->check(whole_number(1, std::numeric_limits<int>::max()));
-  cmd->add_option("--covariance", o->covariance, "full, diag, spherical or tied")
-      ->check(CLI::IsMember({"full", "diag", "spherical", "tied"}))
-      ->capture_default_str();
-  cmd->add_option("--init", o->init, "kmeans++, random or random_from_data")
-      ->check(CLI::IsMember({"kmeans++", "random", "random_from_data"}))
-      ->capture_default_str();
+  add_mixture_flags(cmd, *o, "mean log-likelihood per sample", "EM", "gmm.json", "manychains-em");
   cmd->add_option("--init-weights", o->init_weights, "Initial weights, .npy of shape (K,)");
   cmd->add_option("--init-means", o->init_means, "Initial means, .npy of shape (K, d)");
   cmd->add_option("--init-covariances", o->init_covariances,
                   "Initial covariances, .npy: full (K, d, d), tied (d, d), diag (K, d), spherical (K,)");
-  cmd->add_option("--n-init", o->n_init, "Restarts; the best final log-likelihood is kept")
-      ->check(whole_number(1, std::numeric_limits<int>::max()))
-      ->capture_default_str();
-  cmd->add_option("--max-iter", o->max_iter, "Maximum EM iterations")
-      ->check(whole_number(0, std::numeric_limits<int>::max()))
-      ->capture_default_str();
-  cmd->add_option("--tol", o->tol, "Stop when the mean log-likelihood per sample changes by less")
-      ->check(non_negative_number())
-      ->capture_default_str();
-  cmd->add_option("--reg-covar", o->reg_covar, "Added to the covariances' diagonal")
-      ->check(non_negative_number())
-      ->capture_default_str();
-  cmd->add_option("--seed", o->seed,
-                  "Seed of the initialisation, 0 to 2^64-1 (default: drawn at random, recorded in gmm.json)")
-      ->check(seed_number());
-  add_device_option(cmd, o->device);
-  add_precision_option(cmd, o->precision);
-  cmd->add_option("--out", o->out, "Output folder")->capture_default_str();
-  cmd->add_flag("--responsibilities", o->responsibilities, "Also write DIR/responsibilities.npy (n, K)");
-  cmd->add_flag("--quiet", o->quiet, "No summary or progress lines");
   cmd->callback([o] { run_em(*o); });
 }
 

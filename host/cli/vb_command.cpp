@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "cli/commands.hpp"
+#include "cli/mixture_flags.hpp"
 #include "cli/npy_option.hpp"
 #include "cli/validate.hpp"
 #include "manychains/em.hpp"
@@ -24,18 +25,12 @@
 namespace manychains::cli {
 namespace {
 
-struct vb_options {
-  std::string data;
-  int components = 0;
-  std::string covariance = "full", init = "kmeans++", device = "auto", precision = "double", out = "manychains-vb";
+struct vb_options : mixture_flags {
   std::string init_responsibilities;
-  int n_init = 1, max_iter = 100;
-  double tol = 1e-3, reg_covar = 1e-6, weight_threshold = 0.01;
-  std::optional<std::uint64_t> seed;
+  double weight_threshold = 0.01;
   std::string weight_prior_type = "dirichlet_process";
   std::optional<double> weight_concentration, mean_precision, degrees_of_freedom;
   std::string mean_prior, covariance_prior;
-  bool responsibilities = false, quiet = false;
 };
 
 /// Numbers given as "a,b,c" (or one number), or a .npy file of shape `shape`; `count` values.
@@ -66,19 +61,13 @@ void run_vb(const vb_options& o) {
   MC_EXPECTS(n >= K, fmt::format("{}: {} data points are fewer than the {} components (--components)", o.data, n, K));
   MC_EXPECTS(n >= 2, fmt::format("{}: the Bayesian mixture needs at least 2 data points, not {}", o.data, n));
   bayesian_gaussian_mixture_options g;
-  g.n_components = o.components;
-  g.covariance = parse_covariance_type(o.covariance);
-  g.init_params = parse_em_init(o.init);
-  g.n_init = o.n_init;
-  g.max_iter = o.max_iter;
-  g.tol = o.tol;
-  g.reg_covar = o.reg_covar;
-  const std::uint64_t seed = o.seed ? *o.seed : random_seed();
-  g.seed = seed;
-  g.device = parse_device_choice(o.device);
-  g.precision = o.precision == "float" ? em_precision::float32 : em_precision::float64;
-  if (!o.init_responsibilities.empty())
+  const std::uint64_t seed = apply_mixture_flags(o, g);
+  if (!o.init_responsibilities.empty()) {
     g.resp_init = read_npy_option("--init-responsibilities", o.init_responsibilities, {n, K});
+    for (double r : *g.resp_init)
+      MC_EXPECTS(std::isfinite(r) && r >= 0,
+                 "--init-responsibilities " + o.init_responsibilities + ": values must be finite and non-negative");
+  }
   vb_prior_options& p = g.prior;
   p.weight_type = parse_weight_prior_type(o.weight_prior_type);
   p.weight_concentration = o.weight_concentration;
@@ -121,8 +110,7 @@ void run_vb(const vb_options& o) {
   j["n_samples"] = n;
   const em_timings& t = vb.timings();
   const double per_iteration = t.iterations > 0 ? (t.e_step + t.m_step) / t.iterations : 0.0;
-  j["timings"] = {{"initialisation_s", t.initialisation}, {"e_step_s", t.e_step},   {"m_step_s", t.m_step},
-                  {"total_s", t.total},                   {"iterations", t.iterations}, {"per_iteration_s", per_iteration}};
+  j["timings"] = mixture_timings_json(t);
   j["settings"] = {{"data", o.data},
                    {"components", o.components},
                    {"covariance", o.covariance},
@@ -170,33 +158,9 @@ void register_vb(CLI::App& app) {
   auto o = std::make_shared<vb_options>();
   CLI::App* cmd = app.add_subcommand(
       "vb", "Fit a Bayesian Gaussian mixture by variational inference (writes DIR/vb.json and DIR/gmm.json)");
-  cmd->add_option("data", o->data, "Data: .csv (optional header) or .npy, one row per point")->required();
-  cmd->add_option("--components,-k", o->components, "Number of mixture components K (an upper bound)")
-      ->required()
-      ->check(whole_number(1, std::numeric_limits<int>::max()));
-  cmd->add_option("--covariance,--covariance-type", o->covariance, "full, diag, spherical or tied")
-      ->check(CLI::IsMember({"full", "diag", "spherical", "tied"}))
-      ->capture_default_str();
-  cmd->add_option("--init", o->init, "kmeans++, random or random_from_data")
-      ->check(CLI::IsMember({"kmeans++", "random", "random_from_data"}))
-      ->capture_default_str();
+  add_mixture_flags(cmd, *o, "lower bound", "VB", "vb.json", "manychains-vb");
   cmd->add_option("--init-responsibilities", o->init_responsibilities,
                   "Initial responsibilities, .npy of shape (n, K), in place of --init");
-  cmd->add_option("--n-init", o->n_init, "Restarts; the largest final lower bound is kept")
-      ->check(whole_number(1, std::numeric_limits<int>::max()))
-      ->capture_default_str();
-  cmd->add_option("--max-iter", o->max_iter, "Maximum iterations")
-      ->check(whole_number(0, std::numeric_limits<int>::max()))
-      ->capture_default_str();
-  cmd->add_option("--tol", o->tol, "Stop when the lower bound changes by less")
-      ->check(non_negative_number())
-      ->capture_default_str();
-  cmd->add_option("--reg-covar", o->reg_covar, "Added to the components' sample covariances' diagonal")
-      ->check(non_negative_number())
-      ->capture_default_str();
-  cmd->add_option("--seed", o->seed,
-                  "Seed of the initialisation, 0 to 2^64-1 (default: drawn at random, recorded in vb.json)")
-      ->check(seed_number());
   cmd->add_option("--weight-prior-type", o->weight_prior_type,
                   "dirichlet_process (stick-breaking) or dirichlet_distribution")
       ->check(CLI::IsMember({"dirichlet_process", "dirichlet_distribution"}))
@@ -217,11 +181,6 @@ void register_vb(CLI::App& app) {
                   "A component with weight above this counts as effective (reported in vb.json)")
       ->check(finite_number(0.0, 1.0))
       ->capture_default_str();
-  add_device_option(cmd, o->device);
-  add_precision_option(cmd, o->precision);
-  cmd->add_option("--out", o->out, "Output folder")->capture_default_str();
-  cmd->add_flag("--responsibilities", o->responsibilities, "Also write DIR/responsibilities.npy (n, K): q(z = k)");
-  cmd->add_flag("--quiet", o->quiet, "No summary or progress lines");
   cmd->callback([o] { run_vb(*o); });
 }
 

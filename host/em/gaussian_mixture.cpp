@@ -95,13 +95,6 @@ struct fit_outcome {
   int n_iter = 0;
 };
 
-template <class T>
-std::unique_ptr<em_backend<T>> make_backend(device_choice choice, const std::vector<double>& x, std::size_t n, int d,
-                                            int K, covariance_type type, std::size_t total) {
-  if (select_device(choice) == backend_kind::cuda) return make_em_cuda_backend<T>(x.data(), n, d, K, type);
-  return make_em_cpu_backend<T>(x.data(), n, d, K, type, em_block_rows(total));
-}
-
 }  // namespace
 
 void check_mixture_data(matrix_view x, const char* what, std::size_t first_row) {
@@ -111,6 +104,41 @@ void check_mixture_data(matrix_view x, const char* what, std::size_t first_row) 
       throw input_error(fmt::format("{}: row {} column {} is not finite; data must be finite", what,
                                     first_row + i / x.cols + 1, i % x.cols + 1));
 }
+
+centred_data prepare_mixture_fit(matrix_view xv, int K, int max_iter, int n_init, double tol, double reg_covar) {
+  MC_EXPECTS(K >= 1, "the number of components must be at least 1");
+  check_mixture_data(xv, "fit");
+  const std::size_t n = xv.rows;
+  MC_EXPECTS(xv.cols <= 100000, "the data have too many columns");
+  const std::size_t d = xv.cols;
+  MC_EXPECTS(n >= std::size_t(K),
+             fmt::format("{} data points are fewer than the {} components; use at most {} components", n, K, n));
+  MC_EXPECTS(max_iter >= 0, "max_iter must be at least 0");
+  MC_EXPECTS(n_init >= 1, "n_init must be at least 1");
+  MC_EXPECTS(tol >= 0, "tol must be at least 0");
+  MC_EXPECTS(reg_covar >= 0, "reg_covar must be at least 0");
+  centred_data c;
+  c.centre.assign(d, 0.0);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < d; ++j) c.centre[j] += xv.data[i * d + j];
+  for (std::size_t j = 0; j < d; ++j) c.centre[j] /= double(n);
+  c.values.resize(n * d);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < d; ++j) c.values[i * d + j] = xv.data[i * d + j] - c.centre[j];
+  return c;
+}
+
+template <class T>
+std::unique_ptr<em_backend<T>> make_em_backend(device_choice choice, const double* x, std::size_t n, int d, int K,
+                                               covariance_type type, std::size_t total_rows) {
+  if (select_device(choice) == backend_kind::cuda) return make_em_cuda_backend<T>(x, n, d, K, type);
+  return make_em_cpu_backend<T>(x, n, d, K, type, em_block_rows(total_rows ? total_rows : n));
+}
+
+template std::unique_ptr<em_backend<float>> make_em_backend<float>(device_choice, const double*, std::size_t, int, int,
+                                                                   covariance_type, std::size_t);
+template std::unique_ptr<em_backend<double>> make_em_backend<double>(device_choice, const double*, std::size_t, int,
+                                                                     int, covariance_type, std::size_t);
 
 gaussian_mixture::gaussian_mixture(gaussian_mixture_options options) : options_(std::move(options)) {}
 
@@ -133,13 +161,13 @@ gaussian_mixture& gaussian_mixture::fit(matrix_view xv, const em_rows& rows) {
   collectively(group, [&] { check_mixture_data(xv, "fit", first); });
   const std::size_t n = rows.group ? rows.total : xv.rows;  // every process's rows
   MC_EXPECTS(xv.cols <= 100000, "the data have too many columns");
-  const int d = int(xv.cols);
   MC_EXPECTS(n >= std::size_t(K),
              fmt::format("{} data points are fewer than the {} components; use at most {} components", n, K, n));
   MC_EXPECTS(o.max_iter >= 0, "max_iter must be at least 0");
   MC_EXPECTS(o.n_init >= 1, "n_init must be at least 1");
   MC_EXPECTS(o.tol >= 0, "tol must be at least 0");
   MC_EXPECTS(o.reg_covar >= 0, "reg_covar must be at least 0");
+  const int d = int(xv.cols);
   const covariance_type type = o.covariance;
   if (o.weights_init)
     MC_EXPECTS(o.weights_init->size() == std::size_t(K),
@@ -173,7 +201,7 @@ gaussian_mixture& gaussian_mixture::fit(matrix_view xv, const em_rows& rows) {
   auto run = [&](auto tag) {
     using T = decltype(tag);
     std::unique_ptr<em_backend<T>> backend;
-    collectively(group, [&] { backend = make_backend<T>(o.device, x, local, d, K, type, n); });
+    collectively(group, [&] { backend = make_em_backend<T>(o.device, x.data(), local, d, K, type, n); });
     device_name_ = backend->device_name();
     // From here every process computes the same values (sums over all rows), so a failure
     // (a singular covariance, a log-likelihood not finite) is every process's alike.
@@ -272,10 +300,8 @@ void gaussian_mixture::check_fitted(matrix_view x, const char* what) const {
              fmt::format("{}: the data have {} columns but the model has {} dimensions", what, x.cols, params_.dim));
 }
 
-std::vector<double> gaussian_mixture::predict_proba(matrix_view x) const {
-  check_fitted(x, "predict_proba");
-  const int K = params_.components, d = params_.dim;
-  const gmm_arrays<double> a(params_);
+std::vector<double> mixture_responsibilities(const gmm_arrays<double>& a, matrix_view x) {
+  const int K = a.components, d = a.dim;
   const gmm_ref<double> m = a.ref();
   std::vector<double> r(x.rows * std::size_t(K));
 #pragma omp parallel if (double(x.rows) * K * (d + 1) > 2e5)
@@ -288,13 +314,19 @@ std::vector<double> gaussian_mixture::predict_proba(matrix_view x) const {
   return r;
 }
 
-std::vector<int> gaussian_mixture::predict(matrix_view x) const {
-  const int K = params_.components;
-  const auto r = predict_proba(x);
-  std::vector<int> labels(x.rows);
-  for (std::size_t i = 0; i < x.rows; ++i)
-    labels[i] = int(std::max_element(&r[i * K], &r[i * K] + K) - &r[i * K]);
+std::vector<int> most_probable_components(const std::vector<double>& r, std::size_t n, int K) {
+  std::vector<int> labels(n);
+  for (std::size_t i = 0; i < n; ++i) labels[i] = int(std::max_element(&r[i * K], &r[i * K] + K) - &r[i * K]);
   return labels;
+}
+
+std::vector<double> gaussian_mixture::predict_proba(matrix_view x) const {
+  check_fitted(x, "predict_proba");
+  return mixture_responsibilities(gmm_arrays<double>(params_), x);
+}
+
+std::vector<int> gaussian_mixture::predict(matrix_view x) const {
+  return most_probable_components(predict_proba(x), x.rows, params_.components);
 }
 
 std::vector<double> gaussian_mixture::score_samples(matrix_view x) const {

@@ -21,13 +21,6 @@ namespace {
 using clock_type = std::chrono::steady_clock;
 double seconds_since(clock_type::time_point t) { return std::chrono::duration<double>(clock_type::now() - t).count(); }
 
-template <class T>
-std::unique_ptr<em_backend<T>> make_backend(device_choice choice, const std::vector<double>& x, std::size_t n, int d,
-                                            int K, covariance_type type) {
-  if (select_device(choice) == backend_kind::cuda) return make_em_cuda_backend<T>(x.data(), n, d, K, type);
-  return make_em_cpu_backend<T>(x.data(), n, d, K, type);
-}
-
 /// The statistics of given responsibilities r (n×K), in double on the host.
 vb_statistics statistics_of(const std::vector<double>& x, std::size_t n, int d, int K, covariance_type type,
                             const std::vector<double>& r, double reg_covar) {
@@ -60,17 +53,13 @@ bayesian_gaussian_mixture& bayesian_gaussian_mixture::fit(matrix_view xv) {
   const auto start = clock_type::now();
   const bayesian_gaussian_mixture_options& o = options_;
   const int K = o.n_components;
-  MC_EXPECTS(K >= 1, "the number of components must be at least 1");
-  check_mixture_data(xv, "fit");
+  // EM's checks, and the data centred (in double) as EM centres them; the priors follow into the
+  // same coordinates.
+  const centred_data data = prepare_mixture_fit(xv, K, o.max_iter, o.n_init, o.tol, o.reg_covar);
+  const std::vector<double>& x = data.values;
+  const std::vector<double>& centre = data.centre;
   const std::size_t n = xv.rows;
-  MC_EXPECTS(xv.cols <= 100000, "the data have too many columns");
   const int d = int(xv.cols);
-  MC_EXPECTS(n >= std::size_t(K),
-             fmt::format("{} data points are fewer than the {} components; use at most {} components", n, K, n));
-  MC_EXPECTS(o.max_iter >= 0, "max_iter must be at least 0");
-  MC_EXPECTS(o.n_init >= 1, "n_init must be at least 1");
-  MC_EXPECTS(o.tol >= 0, "tol must be at least 0");
-  MC_EXPECTS(o.reg_covar >= 0, "reg_covar must be at least 0");
   if (o.resp_init) {
     MC_EXPECTS(o.resp_init->size() == n * std::size_t(K),
                fmt::format("the initial responsibilities have {} values, expected {} points x {} components = {}",
@@ -80,14 +69,6 @@ bayesian_gaussian_mixture& bayesian_gaussian_mixture::fit(matrix_view xv) {
   }
   const covariance_type type = o.covariance;
 
-  // Centre the data (in double), as EM does; the priors follow into the same coordinates.
-  std::vector<double> centre(d, 0.0);
-  for (std::size_t i = 0; i < n; ++i)
-    for (int j = 0; j < d; ++j) centre[j] += xv.data[i * d + j];
-  for (int j = 0; j < d; ++j) centre[j] /= double(n);
-  std::vector<double> x(n * std::size_t(d));
-  for (std::size_t i = 0; i < n; ++i)
-    for (int j = 0; j < d; ++j) x[i * d + j] = xv.data[i * d + j] - centre[j];
   vb_prior_options given = o.prior;
   if (given.mean)
     for (int j = 0; j < d && std::size_t(j) < given.mean->size(); ++j) (*given.mean)[j] -= centre[j];
@@ -96,7 +77,7 @@ bayesian_gaussian_mixture& bayesian_gaussian_mixture::fit(matrix_view xv) {
   timings_ = em_timings{};
   auto run = [&](auto tag) {
     using T = decltype(tag);
-    auto backend = make_backend<T>(o.device, x, n, d, K, type);
+    auto backend = make_em_backend<T>(o.device, x.data(), n, d, K, type);
     device_name_ = backend->device_name();
     fit_outcome best;
     bool have_best = false;
@@ -166,28 +147,14 @@ bayesian_gaussian_mixture& bayesian_gaussian_mixture::fit(matrix_view xv) {
 std::vector<double> bayesian_gaussian_mixture::predict_proba(matrix_view x) const {
   if (!fitted_) throw input_error("predict_proba: the model has not been fitted");
   check_mixture_data(x, "predict_proba");
-  const int K = q_.gaussian.components, d = q_.gaussian.dim;
+  const int d = q_.gaussian.dim;
   MC_EXPECTS(x.cols == std::size_t(d),
              fmt::format("predict_proba: the data have {} columns but the model has {} dimensions", x.cols, d));
-  const gmm_arrays<double> a = vb_e_step_arrays<double>(q_);
-  const gmm_ref<double> m = a.ref();
-  std::vector<double> r(x.rows * std::size_t(K));
-#pragma omp parallel if (double(x.rows) * K * (d + 1) > 2e5)
-  {
-    std::vector<double> y(d);
-#pragma omp for schedule(static)
-    for (std::size_t i = 0; i < x.rows; ++i)
-      em_point_responsibilities(m, strided<const double>{x.data + i * d, 1}, strided<double>{&r[i * K], 1}, y.data());
-  }
-  return r;
+  return mixture_responsibilities(vb_e_step_arrays<double>(q_), x);
 }
 
 std::vector<int> bayesian_gaussian_mixture::predict(matrix_view x) const {
-  const int K = q_.gaussian.components;
-  const auto r = predict_proba(x);
-  std::vector<int> labels(x.rows);
-  for (std::size_t i = 0; i < x.rows; ++i) labels[i] = int(std::max_element(&r[i * K], &r[i * K] + K) - &r[i * K]);
-  return labels;
+  return most_probable_components(predict_proba(x), x.rows, q_.gaussian.components);
 }
 
 std::vector<int> bayesian_gaussian_mixture::effective_components(double threshold) const {

@@ -37,10 +37,21 @@ struct matrix_view {
   std::size_t rows, cols;
 };
 
-/// Refuses (input_error naming `what`) empty data and any value that is not finite. EM and VB fits
+/// Refuses (input_error naming `what`) empty data and any value that is not finite. Mixture fits
 /// check their data with it. `first_row`: the global index of x's first row when the rows are split
 /// over processes (a process's share may then be empty).
 void check_mixture_data(matrix_view x, const char* what, std::size_t first_row = 0);
+
+/// A fit's data centred (in double) on their column means, so that float32 passes and scatter
+/// matrices stay accurate: `values` (row-major n×d) = x - `centre`.
+struct centred_data {
+  std::vector<double> values, centre;
+};
+
+/// The checks every mixture fit (EM, VB) makes of its data and options, in this order: K ≥ 1,
+/// the data (check_mixture_data), n ≥ K, max_iter ≥ 0, n_init ≥ 1, tol ≥ 0, reg_covar ≥ 0;
+/// throws input_error. Returns the data centred.
+centred_data prepare_mixture_fit(matrix_view x, int K, int max_iter, int n_init, double tol, double reg_covar);
 
 enum class em_precision { float32, float64 };
 
@@ -76,6 +87,12 @@ struct em_timings {
   double initialisation = 0, e_step = 0, m_step = 0, total = 0;
   int iterations = 0;  ///< over all restarts
 };
+
+/// Responsibilities (n×K, row-major) of the rows of x under the mixture `a`, whose log weights may
+/// be any per-component offsets (VB puts E[log π] and its other terms there).
+std::vector<double> mixture_responsibilities(const gmm_arrays<double>& a, matrix_view x);
+/// The most probable component of each of n rows of responsibilities r (n×K).
+std::vector<int> most_probable_components(const std::vector<double>& r, std::size_t n, int K);
 
 /// A Gaussian mixture model (scikit-learn's GaussianMixture).
 class gaussian_mixture {

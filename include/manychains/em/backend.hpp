@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "manychains/devices.hpp"
 #include "manychains/em/params.hpp"
 
 namespace manychains {
@@ -52,5 +53,12 @@ std::unique_ptr<em_backend<T>> make_em_cpu_backend(const double* data, std::size
 template <class T>
 std::unique_ptr<em_backend<T>> make_em_cuda_backend(const double* data, std::size_t n, int d, int K,
                                                     covariance_type type);
+
+/// The backend `choice` selects (select_device: a usable CUDA device for `automatic`, else the CPU).
+/// `total_rows`: every process's rows when the data are split over processes (the CPU backend's
+/// blocks are sized by it, so that sums do not depend on the split); 0 means n.
+template <class T>
+std::unique_ptr<em_backend<T>> make_em_backend(device_choice choice, const double* data, std::size_t n, int d, int K,
+                                               covariance_type type, std::size_t total_rows = 0);
 
 }  // namespace manychains
