@@ -1,7 +1,8 @@
 // `manychains sample --model FILE --data FILE`: the example model files against the built-in
 // targets (equal draws), posteriordb's reference posterior and a closed form (within 5 MCSE),
 // the compile cache, and one clear line (exit 2) for each kind of bad model or data.
-// Every test shares one model cache beside the CLI, so a model compiles once per build tree.
+// Every test shares one model cache beside the CLI, so a model compiles once per build tree; the
+// runs are on the CPU whatever the machine (model_gpu_test.cu compares the GPU with it).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -29,7 +30,7 @@ std::string cache_env() {
 command_result sample_model(const std::string& model, const std::string& data, const std::string& out,
                             const std::string& extra = "") {
   return run_command(cache_env() + cli() + " sample --model " + model + " --data " + data + " --out " + out +
-                     " --quiet " + extra);
+                     " --quiet --device cpu " + extra);
 }
 
 std::vector<double> draws_of(const std::string& folder, std::vector<std::size_t>* shape) {
