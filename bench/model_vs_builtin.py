@@ -1,9 +1,10 @@
-"""Model files against the same targets built in (issue 15), CPU: chain-steps/s of
+"""Model files against the same targets built in (issue 15), CPU (or --device cuda): chain-steps/s of
 `manychains sample --model F --data D` and of `--target T`, same seed and settings (best of
 --repeats runs each), and a model's compile time, first run (empty cache) and cached run (wall
 time of the whole command, against the built-in run's).
 
-Usage: python bench/model_vs_builtin.py [--cli build/cpu/manychains] [--out bench/results/models-DATE.md]
+Usage: python bench/model_vs_builtin.py [--cli build/cpu/manychains] [--device cpu|cuda] [--repeats 3]
+       [--out bench/results/models-DATE.md]
 """
 import argparse
 import datetime
@@ -31,9 +32,9 @@ def wells_csv(folder):
     return path
 
 
-def run(cli, args, out, env):
+def run(cli, args, out, env, device):
     t0 = time.perf_counter()
-    subprocess.run([cli, "sample", "--quiet", "--out", out] + args, check=True, env=env,
+    subprocess.run([cli, "sample", "--quiet", "--device", device, "--out", out] + args, check=True, env=env,
                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     wall = time.perf_counter() - t0
     return json.load(open(os.path.join(out, "run.json")))["chain_steps_per_second"], wall
@@ -43,6 +44,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--cli", default=os.path.join(REPO, "build", "cpu", "manychains"))
     p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     p.add_argument("--out", default=os.path.join(REPO, "bench", "results",
                                                  f"models-{datetime.date.today().isoformat()}.md"))
     a = p.parse_args()
@@ -66,13 +68,13 @@ def main():
     for name, builtin, model, common in cases:
         first_wall = None
         # The first model run compiles (empty cache): its wall time minus a cached run's is the compile.
-        _, first_wall = run(a.cli, model + common, os.path.join(tmp, "first"), env)
+        _, first_wall = run(a.cli, model + common, os.path.join(tmp, "first"), env, a.device)
         best_b = best_m = 0
         wall_b = wall_m = 1e9
         for _ in range(a.repeats):  # interleaved, so machine load hits both alike
-            s, w = run(a.cli, builtin + common, os.path.join(tmp, "b"), env)
+            s, w = run(a.cli, builtin + common, os.path.join(tmp, "b"), env, a.device)
             best_b, wall_b = max(best_b, s), min(wall_b, w)
-            s, w = run(a.cli, model + common, os.path.join(tmp, "m"), env)
+            s, w = run(a.cli, model + common, os.path.join(tmp, "m"), env, a.device)
             best_m, wall_m = max(best_m, s), min(wall_m, w)
         rows.append((name, best_b, best_m, first_wall, wall_m, wall_b))
         print(rows[-1], file=sys.stderr)
@@ -81,10 +83,11 @@ def main():
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")),
                platform.processor())
     lines = [
-        f"# Model files against built-in targets (CPU)",
+        f"# Model files against built-in targets ({'CPU' if a.device == 'cpu' else 'GPU'})",
         "",
         f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, commit {commit}, {cpu}, "
-        f"{os.cpu_count()} cores (shared with other jobs), `python bench/model_vs_builtin.py`; best of "
+        f"{os.cpu_count()} cores (shared with other jobs), `python bench/model_vs_builtin.py "
+        f"--device {a.device} --repeats {a.repeats}`; best of "
         f"{a.repeats} interleaved runs each.",
         "",
         "| target | built-in chain-steps/s | model file chain-steps/s | model / built-in | first run (compiles) s "

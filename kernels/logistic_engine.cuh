@@ -5,8 +5,8 @@
 
 #include <cub/block/block_reduce.cuh>
 
+#include "manychains/cuda/detail/batched_steps.cuh"
 #include "manychains/cuda/detail/cuda_engine_base.cuh"
-#include "manychains/cuda/detail/curand_stream.cuh"
 #include "manychains/targets.hpp"
 #include "manychains/targets/logit.hpp"
 
@@ -55,29 +55,6 @@ __global__ void logistic_prior_kernel(const T* x, std::size_t n, std::size_t dim
 }
 
 template <class T>
-__global__ void propose_kernel(device_state_ref<T> s, preconditioner<T> pre, T step_size, std::uint64_t seed,
-                               std::uint64_t first_chain) {
-  const std::size_t c = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
-  if (c >= s.n) return;
-  curand_stream rng(seed, first_chain + c, s.blocks[c]);
-  s.forward_logq[c] = langevin_propose(s.slot(c), s.dim, pre, step_size, rng);
-  s.blocks[c] = rng.block;
-}
-
-template <class T>
-__global__ void accept_kernel(device_state_ref<T> s, preconditioner<T> pre, T step_size, sampler_kind kind,
-                              std::uint64_t seed, std::uint64_t first_chain, T* draw_out) {
-  const std::size_t c = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
-  if (c >= s.n) return;
-  curand_stream rng(seed, first_chain + c, s.blocks[c]);
-  const chain_slot<T> slot = s.slot(c);
-  s.tally(c, langevin_accept(slot, s.dim, pre, step_size, s.forward_logq[c], s.proposal_logp[c], kind, rng));
-  s.blocks[c] = rng.block;
-  if (draw_out)
-    for (std::size_t j = 0; j < s.dim; ++j) draw_out[j * s.n + c] = slot.x[j];
-}
-
-template <class T>
 class cuda_logistic_engine final : public cuda_engine_base<T> {
  public:
   cuda_logistic_engine(const logistic_target& t, chain_range chains, std::uint64_t seed)
@@ -112,16 +89,8 @@ class cuda_logistic_engine final : public cuda_engine_base<T> {
   }
 
   void advance(const segment_request<T>& r, std::size_t steps, T* draws) override {
-    auto& s = this->state_;
-    const unsigned threads = chain_block_threads(s.n), grid = blocks_for(s.n, threads);
-    for (std::size_t step = 0; step < steps; ++step) {
-      propose_kernel<T><<<grid, threads>>>(s.ref(), s.pre(), r.step_size, this->seed_, this->range_.first);
-      evaluate(s.proposal.data(), s.n, s.proposal_logp.data(), s.proposal_grad.data());
-      T* out = draws && (step + 1) % r.thin == 0 ? draws + ((step + 1) / r.thin - 1) * s.dim * s.n : nullptr;
-      accept_kernel<T><<<grid, threads>>>(s.ref(), s.pre(), r.step_size, r.kind, this->seed_, this->range_.first,
-                                      out);
-      MC_CUDA_TRY(cudaGetLastError());
-    }
+    run_batched_steps(this->state_, r, steps, draws, this->seed_, this->range_.first,
+                      [this](const T* x, std::size_t n, T* logp, T* grad) { evaluate(x, n, logp, grad); });
   }
 
  private:

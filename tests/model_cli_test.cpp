@@ -1,7 +1,8 @@
 // `manychains sample --model FILE --data FILE`: the example model files against the built-in
 // targets (equal draws), posteriordb's reference posterior and a closed form (within 5 MCSE),
 // the compile cache, and one clear line (exit 2) for each kind of bad model or data.
-// Every test shares one model cache beside the CLI, so a model compiles once per build tree.
+// Every test shares one model cache beside the CLI, so a model compiles once per build tree; the
+// runs are on the CPU whatever the machine (model_gpu_test.cu compares the GPU with it).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -11,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "manychains/devices.hpp"
 #include "manychains/io/npy.hpp"
 #include "test_support.hpp"
 
@@ -29,7 +31,7 @@ std::string cache_env() {
 command_result sample_model(const std::string& model, const std::string& data, const std::string& out,
                             const std::string& extra = "") {
   return run_command(cache_env() + cli() + " sample --model " + model + " --data " + data + " --out " + out +
-                     " --quiet " + extra);
+                     " --quiet --device cpu " + extra);
 }
 
 std::vector<double> draws_of(const std::string& folder, std::vector<std::size_t>* shape) {
@@ -201,6 +203,23 @@ TEST(ModelCli, BadModelsAndDataGetOneClearLineAndExit2) {
   r = run_command(cache_env() + cli() + " sample --model " + model + " --quiet --out " + dir + "/d");
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("--model needs --data"), std::string::npos) << r.output;
+}
+
+TEST(ModelCli, DeviceCudaWithoutAGpuIsOneLineAndExit2AndAutoRunsOnTheCpu) {
+  std::string why;
+  if (cuda_usable(&why)) GTEST_SKIP() << "a GPU is here: model_gpu_test.cu runs the model on it";
+  const std::string dir = temp_dir("model-no-gpu");
+  const std::string m = source + "/examples/models/oring.hpp", d = source + "/examples/models/oring.data.json";
+  const std::string cmd = cache_env() + cli() + " sample --model " + m + " --data " + d +
+                          " --chains 8 --warmup 20 --draws 20 --seed 1 --quiet --out " + dir;
+  auto r = run_command(cmd + "/a --device cuda");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_EQ(r.output.rfind("error: --device cuda: ", 0), 0u) << r.output;
+  EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+  EXPECT_FALSE(fs::exists(dir + "/a/run.json"));
+  r = run_command(cmd + "/b --device auto");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(nlohmann::json::parse(std::ifstream(dir + "/b/run.json"))["device"], "cpu");
 }
 
 TEST(ModelCli, SecondRunTakesTheCompiledModelFromTheCache) {

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <fstream>
 #include <iostream>
@@ -252,7 +253,26 @@ void run_sample(const sample_options& o, const target_info& info, std::unique_pt
   if (result.interrupted) exit_status() = 130;
 }
 
-/// `--model FILE --data FILE`: compile (or find in the cache), load, bind, sample on the CPU.
+/// Whether a model file runs on the GPU: `cuda` asks for it (and is refused with the reason where
+/// it cannot); `auto` takes it where CUDA is usable, NVRTC is installed and the model is within
+/// the device kernel's size, else the CPU (saying why, where a GPU was there to use).
+bool model_on_gpu(const sample_options& o, const loaded_model& model) {
+  const device_choice choice = parse_device_choice(o.device);
+  if (select_device(choice) != backend_kind::cuda) return false;
+  if (choice == device_choice::cuda) return true;
+  std::string why;
+  if (!nvrtc_available(&why))
+    why = "the model's device part cannot be compiled (" + why + ")";
+  else if (std::max(model.dim(), model.constrained_dim()) > std::size_t(model::detail::max_device_dim))
+    why = fmt::format("it has more than {} parameters", model::detail::max_device_dim);
+  else
+    return true;
+  if (!o.quiet) std::cerr << "note: the model runs on the CPU: " << why << "\n";
+  return false;
+}
+
+/// `--model FILE --data FILE`: compile (or find in the cache), load, bind, and sample on the CPU
+/// or, with the device part compiled by NVRTC (cached beside the shared object), on the GPU.
 void run_model_sample(const sample_options& o) {
   if (world().size() > 1) throw input_error("--model does not run over several processes (mpirun) yet");
   if (o.data.empty()) throw input_error("--model needs --data (a JSON file; {} for a model without data)");
@@ -260,24 +280,31 @@ void run_model_sample(const sample_options& o) {
   model_build_options build;
   build.version = MANYCHAINS_VERSION;
   const model_build b = build_model(o.model, build);
-  if (parse_device_choice(o.device) == device_choice::cuda) {
-    // The device part compiles (a compile error is reported as such), but no engine runs it yet.
-    const std::string ptx_path = b.shared_object.substr(0, b.shared_object.size() - 3) + ".ptx";
-    if (!std::ifstream(ptx_path)) {
-      const std::string ptx = compile_model_ptx(o.model, find_model_include_dir());
-      write_file_atomically(ptx_path, ptx);
-    }
-    throw input_error("--device cuda: the model's device part compiled to " + ptx_path +
-                      ", but model files run on the CPU engine only in this version; use --device cpu or auto");
-  }
   if (b.compiled && !o.quiet) std::cerr << fmt::format("compiled {} in {:.1f} s ({})\n", o.model, b.seconds, b.shared_object);
   const loaded_model model(b.shared_object, o.data, o.model);
   check_resources(o, std::max(model.dim(), model.constrained_dim()), o.precision == "float" ? 4 : 8);
+  const bool gpu = model_on_gpu(o, model);
   const chain_range chains{0, o.settings.chains};
+  const auto run = [&](auto zero) {
+    using T = decltype(zero);
+    std::unique_ptr<chain_engine<T>> engine;
+    if (gpu) {
+      const auto start = std::chrono::steady_clock::now();
+      bool compiled = false;
+      std::string ptx = cached_model_ptx(b.shared_object, o.model, cuda_compute_capability(), &compiled);
+      if (compiled && !o.quiet)
+        std::cerr << fmt::format("compiled {}'s device part in {:.1f} s (NVRTC)\n", o.model,
+                                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      engine = make_cuda_model_engine<T>(model.device_part(std::move(ptx)), chains, o.settings.seed);
+    } else {
+      engine = model.make_cpu_engine<T>(chains, o.settings.seed);
+    }
+    run_sample<T>(o, model.info(), std::move(engine), &model);
+  };
   if (o.precision == "float")
-    run_sample<float>(o, model.info(), model.make_cpu_engine<float>(chains, o.settings.seed), &model);
+    run(0.0f);
   else
-    run_sample<double>(o, model.info(), model.make_cpu_engine<double>(chains, o.settings.seed), &model);
+    run(0.0);
 }
 
 }  // namespace

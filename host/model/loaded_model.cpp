@@ -28,6 +28,8 @@ struct loaded_model::symbols {
   float (*lpg_float)(const void*, const float*, float*);
   void (*constrain)(const void*, const double*, double*);
   void (*start)(const void*, double*, double*);
+  void (*device_sizes)(const void*, std::size_t*);
+  void (*device_image)(const void*, const double*, const int*, double*, int*, void*, void*);
 };
 
 namespace {
@@ -96,11 +98,11 @@ bool flatten(const nlohmann::json& v, std::size_t depth, std::vector<std::size_t
 
 loaded_model::loaded_model(const std::string& shared_object, const std::string& data_file,
                            const std::string& model_name)
-    : fn_(std::make_unique<symbols>()) {
+    : fn_(std::make_unique<symbols>()), name_(model_name) {
   handle_ = dlopen(shared_object.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!handle_) throw input_error(fmt::format("cannot load the compiled model {}: {}", shared_object, dlerror()));
   fn_->abi = symbol<int (*)()>(handle_, "mc_model_abi", model_name);
-  if (fn_->abi() != 1) throw input_error(model_name + " was compiled for another manychains model interface");
+  if (fn_->abi() != 2) throw input_error(model_name + " was compiled for another manychains model interface");
   fn_->declaration = symbol<const char* (*)()>(handle_, "mc_model_declaration", model_name);
   fn_->bind = symbol<decltype(fn_->bind)>(handle_, "mc_model_bind", model_name);
   fn_->free = symbol<decltype(fn_->free)>(handle_, "mc_model_free", model_name);
@@ -110,6 +112,8 @@ loaded_model::loaded_model(const std::string& shared_object, const std::string& 
   fn_->lpg_float = symbol<decltype(fn_->lpg_float)>(handle_, "mc_model_lpg_float", model_name);
   fn_->constrain = symbol<decltype(fn_->constrain)>(handle_, "mc_model_constrain", model_name);
   fn_->start = symbol<decltype(fn_->start)>(handle_, "mc_model_start", model_name);
+  fn_->device_sizes = symbol<decltype(fn_->device_sizes)>(handle_, "mc_model_device_sizes", model_name);
+  fn_->device_image = symbol<decltype(fn_->device_image)>(handle_, "mc_model_device_image", model_name);
 
   std::vector<declared_field> fields;
   {
@@ -232,6 +236,31 @@ loaded_model::~loaded_model() {
 void loaded_model::constrain(const double* x, double* y) const { fn_->constrain(bound_, x, y); }
 double loaded_model::logdensity_grad(const double* x, double* g) const { return fn_->lpg_double(bound_, x, g); }
 float loaded_model::logdensity_grad(const float* x, float* g) const { return fn_->lpg_float(bound_, x, g); }
+
+device_model loaded_model::device_part(std::string ptx) const {
+  std::size_t sizes[4] = {0, 0, 0, 0};
+  fn_->device_sizes(bound_, sizes);
+  device_model m;
+  m.ptx = std::move(ptx);
+  m.name = name_;
+  m.dim = static_cast<int>(info_.dim);
+  m.constrained_dim = static_cast<int>(constrained_info_.dim);
+  m.values.resize(sizes[0]);
+  m.ints.resize(sizes[1]);
+  m.params.resize(sizes[3]);
+  std::vector<unsigned char> unused(sizes[2]);
+  fn_->device_image(bound_, nullptr, nullptr, m.values.data(), m.ints.data(), unused.data(), m.params.data());
+  // The struct again once the device copies have addresses; the values and params are those above.
+  m.data_struct = [this, sizes](const double* device_values, const int* device_ints) {
+    std::vector<double> values(sizes[0]);
+    std::vector<int> ints(sizes[1]);
+    std::vector<model::detail::device_param> params(sizes[3]);
+    std::vector<unsigned char> data(sizes[2]);
+    fn_->device_image(bound_, device_values, device_ints, values.data(), ints.data(), data.data(), params.data());
+    return data;
+  };
+  return m;
+}
 
 template <>
 std::unique_ptr<chain_engine<double>> loaded_model::make_cpu_engine<double>(chain_range chains, std::uint64_t seed) const {

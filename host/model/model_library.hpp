@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "manychains/engine.hpp"
+#include "manychains/model/device_model.hpp"
 #include "manychains/targets.hpp"
 
 namespace manychains {
@@ -62,6 +63,9 @@ class loaded_model {
 
   template <class T>
   std::unique_ptr<chain_engine<T>> make_cpu_engine(chain_range chains, std::uint64_t seed) const;
+  /// The model's device part for the CUDA engine (make_cuda_model_engine): `ptx` (compile_model_ptx)
+  /// and the bound data laid out by the shared object. Its data_struct refers to this model.
+  device_model device_part(std::string ptx) const;
   /// Constrained values of one unconstrained point.
   void constrain(const double* x, double* y) const;
   /// log π (unconstrained scale, with the log-Jacobian) and its gradient.
@@ -73,6 +77,7 @@ class loaded_model {
   void* handle_ = nullptr;
   void* bound_ = nullptr;
   std::unique_ptr<symbols> fn_;
+  std::string name_;
   target_info info_, constrained_info_;
 };
 

@@ -11,6 +11,8 @@
 #include <fmt/format.h>
 
 #include "manychains/error.hpp"
+#include "manychains/io/atomic_file.hpp"
+#include "model/model_library.hpp"
 
 namespace manychains {
 namespace {
@@ -102,6 +104,22 @@ std::string compile_model_ptx(const std::string& model_file, const std::string& 
   a.ptx(p, ptx.data());
   a.destroy(&p);
   while (!ptx.empty() && ptx.back() == '\0') ptx.pop_back();
+  return ptx;
+}
+
+std::string cached_model_ptx(const std::string& shared_object, const std::string& model_file, int arch,
+                             bool* compiled) {
+  const std::string path =
+      fmt::format("{}-compute_{}.ptx", shared_object.substr(0, shared_object.size() - 3), arch);
+  if (compiled) *compiled = false;
+  if (std::ifstream in{path}) {
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+  std::string ptx = compile_model_ptx(model_file, find_model_include_dir(), arch);
+  write_file_atomically(path, ptx);
+  if (compiled) *compiled = true;
   return ptx;
 }
 

@@ -9,6 +9,7 @@
 #include "manychains/em/backend.hpp"
 #include "manychains/ensemble/backends.hpp"
 #include "manychains/error.hpp"
+#include "manychains/model/device_model.hpp"
 
 namespace manychains {
 namespace {
@@ -40,6 +41,13 @@ double cuda_rng_floor(std::size_t, std::size_t, std::size_t) {
 double cuda_copy_bandwidth() { refuse("cuda_copy_bandwidth"); }
 
 std::string cuda_device_name() { return "none"; }
+
+int cuda_compute_capability() { refuse("--device cuda"); }
+
+template <class T>
+std::unique_ptr<chain_engine<T>> make_cuda_model_engine(const device_model&, chain_range, std::uint64_t) {
+  refuse("--device cuda");
+}
 
 template <class T>
 coupling_result run_coupling_cuda(const any_target&, const coupling_settings&) {
@@ -74,6 +82,10 @@ std::vector<parameter_diagnostics> diagnose_draws_cuda_from_host(const double*, 
 
 template std::unique_ptr<chain_engine<float>> make_cuda_engine<float>(const any_target&, chain_range, std::uint64_t);
 template std::unique_ptr<chain_engine<double>> make_cuda_engine<double>(const any_target&, chain_range, std::uint64_t);
+template std::unique_ptr<chain_engine<float>> make_cuda_model_engine<float>(const device_model&, chain_range,
+                                                                            std::uint64_t);
+template std::unique_ptr<chain_engine<double>> make_cuda_model_engine<double>(const device_model&, chain_range,
+                                                                              std::uint64_t);
 template double cuda_rng_floor<float>(std::size_t, std::size_t, std::size_t);
 template double cuda_rng_floor<double>(std::size_t, std::size_t, std::size_t);
 template coupling_result run_coupling_cuda<float>(const any_target&, const coupling_settings&);

@@ -13,14 +13,36 @@
 
 namespace manychains::model {
 
+/// Where a bound model's arrays are on the device: the data values (bound_model::value_storage)
+/// copied whole to `device_values`, the int arrays (bound_model::int_storage) one after another
+/// from `device_ints`. Maps an array field's host pointer to its device copy.
+struct data_relocation {
+  const double* host_values;
+  const double* device_values;
+  const std::vector<std::vector<int>>* host_ints;
+  const int* device_ints;
+
+  const double* operator()(const double* p) const { return device_values + (p - host_values); }
+  const int* operator()(const int* p) const {
+    std::size_t offset = 0;
+    for (const auto& v : *host_ints) {
+      if (p == v.data()) return device_ints + offset;
+      offset += v.size();
+    }
+    return nullptr;  // not a bound array: nothing on the device to point at
+  }
+};
+
 /// One data field: its name, whether it holds integers, its dimensions (a literal or the name of
-/// an int scalar field), and how to store n values into a data struct.
+/// an int scalar field), how to store n values into a data struct, and (arrays only) how to
+/// point a copy of the struct at the device's copies of its arrays.
 template <class Data>
 struct data_field {
   std::string name;
   bool integer = false;
   std::vector<std::string> dims;  ///< empty for a scalar
   std::function<void(Data&, const double*, std::size_t, std::vector<std::vector<int>>&)> store;
+  std::function<void(Data&, const data_relocation&)> relocate;  ///< empty for a scalar
 };
 
 /// A parameter's own start region on the unconstrained scale (overrides declaration::start).
@@ -41,15 +63,16 @@ template <class Data>
 class declaration {
  public:
   void data(const std::string& name, int Data::*m) {
-    fields_.push_back({name, true, {}, [m](Data& d, const double* v, std::size_t, auto&) { d.*m = int(v[0]); }});
+    fields_.push_back({name, true, {}, [m](Data& d, const double* v, std::size_t, auto&) { d.*m = int(v[0]); }, {}});
   }
   void data(const std::string& name, double Data::*m) {
-    fields_.push_back({name, false, {}, [m](Data& d, const double* v, std::size_t, auto&) { d.*m = v[0]; }});
+    fields_.push_back({name, false, {}, [m](Data& d, const double* v, std::size_t, auto&) { d.*m = v[0]; }, {}});
   }
   template <class... Dims>
   void data(const std::string& name, const double* Data::*m, Dims... dims) {
     fields_.push_back({name, false, {dim_text(dims)...},
-                       [m](Data& d, const double* v, std::size_t, auto&) { d.*m = v; }});
+                       [m](Data& d, const double* v, std::size_t, auto&) { d.*m = v; },
+                       [m](Data& d, const data_relocation& r) { d.*m = r(d.*m); }});
   }
   template <class... Dims>
   void data(const std::string& name, const int* Data::*m, Dims... dims) {
@@ -57,7 +80,8 @@ class declaration {
                        [m](Data& d, const double* v, std::size_t n, std::vector<std::vector<int>>& ints) {
                          ints.emplace_back(v, v + n);
                          d.*m = ints.back().data();
-                       }});
+                       },
+                       [m](Data& d, const data_relocation& r) { d.*m = r(d.*m); }});
   }
   /// A parameter: param("mu"), param("tau", positive()), param("theta", "J"), param("p", 3, simplex()),
   /// param("alpha", start(15.6, 2)) (its own start region).

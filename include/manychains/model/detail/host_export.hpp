@@ -5,6 +5,7 @@
 /// interface, so the CLI that dlopens the object needs nothing of the model's types.
 #pragma once
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <new>
@@ -14,11 +15,12 @@
 #include "manychains/ad/dual.hpp"
 #include "manychains/model/constraints.hpp"
 #include "manychains/model/detail/declaration.hpp"
+#include "manychains/model/detail/device_param.hpp"
 
 namespace manychains::model::detail {
 
 /// Version of the exported interface; the CLI refuses an object built for another.
-inline constexpr int abi_version = 1;
+inline constexpr int abi_version = 2;
 
 struct param_layout {
   std::string name;
@@ -213,6 +215,37 @@ void constrain_all(const bound_model<M>& b, const double* x, double* y) {
   for (const auto& p : b.params) constrain(p.c, x + p.unconstrained_offset, p.size, y + p.constrained_offset);
 }
 
+/// What the device needs, by count: [0] data values (doubles), [1] ints, [2] bytes of the data
+/// struct, [3] parameter blocks.
+template <class M>
+void device_sizes(const bound_model<M>& b, std::size_t* sizes) {
+  std::size_t ints = 0;
+  for (const auto& v : b.int_storage) ints += v.size();
+  sizes[0] = b.value_storage.size();
+  sizes[1] = ints;
+  sizes[2] = sizeof(typename M::data);
+  sizes[3] = b.params.size();
+}
+
+/// The device's copy of a bound model, laid out by the host: the data values and ints to upload
+/// to `device_values` and `device_ints`, the data struct with its arrays pointing there (the
+/// struct's layout is the same under NVRTC: plain ints, doubles and pointers), and the parameter
+/// blocks. Sizes as device_sizes says.
+template <class M>
+void device_image(const bound_model<M>& b, const double* device_values, const int* device_ints, double* values,
+                  int* ints, void* data, device_param* params) {
+  std::copy(b.value_storage.begin(), b.value_storage.end(), values);
+  for (const auto& v : b.int_storage) ints = std::copy(v.begin(), v.end(), ints);
+  typename M::data moved = b.data;
+  const data_relocation r{b.value_storage.data(), device_values, &b.int_storage, device_ints};
+  for (const auto& f : declared<M>().fields())
+    if (f.relocate) f.relocate(moved, r);
+  std::memcpy(data, &moved, sizeof moved);
+  for (std::size_t p = 0; p < b.params.size(); ++p)
+    params[p] = device_param{b.params[p].c, b.params[p].size, b.params[p].unconstrained_offset,
+                             b.params[p].constrained_offset};
+}
+
 }  // namespace manychains::model::detail
 
 #define MANYCHAINS_MODEL_HOST_EXPORT(type)                                                                        \
@@ -255,5 +288,15 @@ void constrain_all(const bound_model<M>& b, const double* x, double* y) {
   }                                                                                                               \
   __attribute__((visibility("default"))) void mc_model_constrain(const void* b, const double* x, double* y) {     \
     ::manychains::model::detail::constrain_all(*static_cast<const manychains_model_export::bound*>(b), x, y);     \
+  }                                                                                                               \
+  __attribute__((visibility("default"))) void mc_model_device_sizes(const void* b, std::size_t* sizes) {          \
+    ::manychains::model::detail::device_sizes(*static_cast<const manychains_model_export::bound*>(b), sizes);     \
+  }                                                                                                               \
+  __attribute__((visibility("default"))) void mc_model_device_image(const void* b, const double* device_values,   \
+                                                                    const int* device_ints, double* values,       \
+                                                                    int* ints, void* data, void* params) {        \
+    ::manychains::model::detail::device_image(                                                                    \
+        *static_cast<const manychains_model_export::bound*>(b), device_values, device_ints, values, ints, data,   \
+        static_cast<::manychains::model::detail::device_param*>(params));                                         \
   }                                                                                                               \
   }
