@@ -267,6 +267,7 @@ bool model_on_gpu(const sample_options& o, const loaded_model& model) {
     why = fmt::format("it has more than {} parameters", model::detail::max_device_dim);
   else
     return true;
+  refuse_fallback_when_gpu_expected("the model cannot run on the GPU: " + why);
   if (!o.quiet) std::cerr << "note: the model runs on the CPU: " << why << "\n";
   return false;
 }
@@ -283,22 +284,33 @@ void run_model_sample(const sample_options& o) {
   if (b.compiled && !o.quiet) std::cerr << fmt::format("compiled {} in {:.1f} s ({})\n", o.model, b.seconds, b.shared_object);
   const loaded_model model(b.shared_object, o.data, o.model);
   check_resources(o, std::max(model.dim(), model.constrained_dim()), o.precision == "float" ? 4 : 8);
-  const bool gpu = model_on_gpu(o, model);
+  // The device part, compiled by NVRTC on the first GPU run (an error in it is the model's under
+  // --device cuda; under auto the CPU runs the model instead).
+  std::string ptx;
+  bool gpu = model_on_gpu(o, model);
+  if (gpu) {
+    const auto start = std::chrono::steady_clock::now();
+    bool compiled = false;
+    try {
+      ptx = cached_model_ptx(b.shared_object, o.model, cuda_compute_capability(), &compiled);
+    } catch (const input_error& e) {
+      if (parse_device_choice(o.device) == device_choice::cuda) throw;
+      refuse_fallback_when_gpu_expected(std::string("the model cannot run on the GPU: ") + e.what());
+      if (!o.quiet) std::cerr << "note: the model runs on the CPU: " << e.what() << "\n";
+      gpu = false;
+    }
+    if (compiled && !o.quiet)
+      std::cerr << fmt::format("compiled {}'s device part in {:.1f} s (NVRTC)\n", o.model,
+                               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
   const chain_range chains{0, o.settings.chains};
   const auto run = [&](auto zero) {
     using T = decltype(zero);
     std::unique_ptr<chain_engine<T>> engine;
-    if (gpu) {
-      const auto start = std::chrono::steady_clock::now();
-      bool compiled = false;
-      std::string ptx = cached_model_ptx(b.shared_object, o.model, cuda_compute_capability(), &compiled);
-      if (compiled && !o.quiet)
-        std::cerr << fmt::format("compiled {}'s device part in {:.1f} s (NVRTC)\n", o.model,
-                                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    if (gpu)
       engine = make_cuda_model_engine<T>(model.device_part(std::move(ptx)), chains, o.settings.seed);
-    } else {
+    else
       engine = model.make_cpu_engine<T>(chains, o.settings.seed);
-    }
     run_sample<T>(o, model.info(), std::move(engine), &model);
   };
   if (o.precision == "float")

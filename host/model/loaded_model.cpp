@@ -248,8 +248,9 @@ device_model loaded_model::device_part(std::string ptx) const {
   m.values.resize(sizes[0]);
   m.ints.resize(sizes[1]);
   m.params.resize(sizes[3]);
-  std::vector<unsigned char> unused(sizes[2]);
-  fn_->device_image(bound_, nullptr, nullptr, m.values.data(), m.ints.data(), unused.data(), m.params.data());
+  std::vector<unsigned char> unused(sizes[2]);  // a struct pointing at m's arrays: not needed here
+  fn_->device_image(bound_, m.values.data(), m.ints.data(), m.values.data(), m.ints.data(), unused.data(),
+                    m.params.data());
   // The struct again once the device copies have addresses; the values and params are those above.
   m.data_struct = [this, sizes](const double* device_values, const int* device_ints) {
     std::vector<double> values(sizes[0]);

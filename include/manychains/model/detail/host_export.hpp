@@ -1,7 +1,8 @@
 /// \file host_export.hpp
 /// The C functions a model's shared object exports (MANYCHAINS_MODEL on the host): its
 /// declarations as text, binding data, the unconstrained dimension, names, the log-density with its
-/// gradient by forward-mode AD (in chunks of up to 16 tangents), and the constraining map. A C
+/// gradient by forward-mode AD (in chunks of up to 16 tangents), the constraining map, and the bound
+/// data laid out for the device (mc_model_device_sizes, mc_model_device_image). A C
 /// interface, so the CLI that dlopens the object needs nothing of the model's types.
 #pragma once
 
