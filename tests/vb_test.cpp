@@ -89,7 +89,8 @@ void check_case(const nlohmann::json& c) {
   const auto ref_trace = flat(c["lower_bounds"]);
   ASSERT_EQ(vb.lower_bound_trace().size(), ref_trace.size()) << name;
   for (std::size_t i = 0; i < ref_trace.size(); ++i)
-    EXPECT_NEAR(vb.lower_bound_trace()[i], ref_trace[i], 1e-8 * std::abs(ref_trace[i])) << name << " iteration " << i + 1;
+    EXPECT_NEAR(vb.lower_bound_trace()[i], ref_trace[i], 1e-8 * std::abs(ref_trace[i]))
+        << name << " iteration " << i + 1;
   const vb_params& q = vb.params();
   expect_close(q.gaussian.weights, flat(c["weights"]), 1e-8, name + " weights");
   expect_close(q.gaussian.means, flat(c["means"]), 1e-8, name + " means");
