@@ -307,6 +307,8 @@ run() {
     sanitize logistic racecheck "$work/logistic.csv" sample --target "logistic:data=$work/logistic.csv" --chains 64 --warmup 3 --draws 3 $q --out "$s_out/f"
     sanitize em memcheck "$em_data" em "$em_data" -k 3 --max-iter 5 $q --out "$s_out/g"
     sanitize em racecheck "$em_data" em "$em_data" -k 3 --max-iter 3 $q --out "$s_out/h"
+    sanitize vb memcheck "$em_data" vb "$em_data" -k 4 --max-iter 3 $q --out "$s_out/g2"
+    sanitize vb racecheck "$em_data" vb "$em_data" -k 4 --max-iter 2 $q --out "$s_out/h2"
   }
   san_c() {
     sanitize svgd memcheck "$mc" ensemble --method svgd --target gaussian:dim=10 --particles 256 --iterations 5 $q --out "$s_out/i"

@@ -28,7 +28,8 @@ nlohmann::json read_json(const std::string& path) {
 manychains::testing::command_result run(const std::string& args) { return run_command(cli() + " " + args); }
 
 /// The reference case of this data, covariance type, weight prior, with or without explicit priors.
-nlohmann::json find_case(const std::string& data, const std::string& kind, const std::string& weights, bool explicit_priors) {
+nlohmann::json find_case(const std::string& data, const std::string& kind, const std::string& weights,
+                         bool explicit_priors) {
   const nlohmann::json all = read_json(data_dir + "reference.json");
   for (const auto& c : all["cases"])
     if (c["data"] == data && c["covariance_type"] == kind && c["weight_concentration_prior_type"] == weights &&
@@ -122,7 +123,8 @@ TEST(VbCli, ExplicitPriorsAsFlags) {
 
 TEST(VbCli, DefaultInitialisationConverges) {
   const std::string out = temp_dir("vb-default");
-  const auto r = run("vb " + data_dir + "synthetic.csv -k 4 --precision float --n-init 2 --seed 0 --quiet --out " + out);
+  const auto r =
+      run("vb " + data_dir + "synthetic.csv -k 4 --precision float --n-init 2 --seed 0 --quiet --out " + out);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto j = read_json(out + "/vb.json");
   EXPECT_EQ(j["converged"], true);

@@ -44,7 +44,8 @@ std::vector<double> numbers_option(const std::string& option, const std::string&
     const std::string item = text.substr(begin, end - begin);
     char* stop = nullptr;
     const double x = item.empty() ? NAN : std::strtod(item.c_str(), &stop);
-    if (!std::isfinite(x) || *stop != '\0') throw input_error(fmt::format("{} {}: '{}' is not a finite number", option, text, item));
+    if (!std::isfinite(x) || *stop != '\0')
+      throw input_error(fmt::format("{} {}: '{}' is not a finite number", option, text, item));
     v.push_back(x);
     begin = end + 1;
   }

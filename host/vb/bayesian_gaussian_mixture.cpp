@@ -171,7 +171,8 @@ nlohmann::json bayesian_gaussian_mixture::to_json() const {
   // Arrays in scikit-learn's shapes: rows of d values, or d×d matrices.
   auto rows = [&](const double* v, int count, int width) {
     nlohmann::json a = nlohmann::json::array();
-    for (int i = 0; i < count; ++i) a.push_back(std::vector<double>(v + std::size_t(i) * width, v + std::size_t(i + 1) * width));
+    for (int i = 0; i < count; ++i)
+      a.push_back(std::vector<double>(v + std::size_t(i) * width, v + std::size_t(i + 1) * width));
     return a;
   };
   auto covariance_json = [&](const std::vector<double>& c) {

@@ -36,7 +36,8 @@ namespace {
 using matrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 void check_positive(std::optional<double> v, const char* what) {
-  if (v) MC_EXPECTS(std::isfinite(*v) && *v > 0, fmt::format("the {} prior must be positive and finite, not {}", what, *v));
+  if (v)
+    MC_EXPECTS(std::isfinite(*v) && *v > 0, fmt::format("the {} prior must be positive and finite, not {}", what, *v));
 }
 
 /// The data's covariance with ddof = 1 (numpy's np.cov(X.T)), d×d row-major.
