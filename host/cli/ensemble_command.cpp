@@ -11,6 +11,7 @@
 #include "cli/run_report.hpp"
 #include "cli/terminal.hpp"
 #include "cli/validate.hpp"
+#include "ensemble/require_finite.hpp"
 #include "manychains/ensemble/ensemble.hpp"
 #include "manychains/error.hpp"
 #include "manychains/io/atomic_file.hpp"
@@ -56,16 +57,6 @@ void check_memory(std::size_t values, std::size_t dim, std::size_t bytes_per_val
 nlohmann::json common_settings(const ensemble_options& o, std::uint64_t seed) {
   return {{"method", o.method}, {"target", o.target},   {"iterations", o.iterations}, {"seed", seed},
           {"device", o.device}, {"precision", o.precision}};
-}
-
-/// Throws diverged_error unless every value is finite: no NaN or inf reaches a file.
-template <class T>
-void require_finite(const std::vector<T>& values, const std::string& what, const std::string& advice) {
-  const auto bad = std::find_if(values.begin(), values.end(), [](T v) { return !std::isfinite(double(v)); });
-  if (bad != values.end())
-    throw diverged_error(fmt::format("{} diverged: {} holds {} (value {} of {}); nothing was written. {}", what,
-                                     what == "SVGD" ? "a particle" : "a walker", double(*bad), bad - values.begin(),
-                                     values.size(), advice));
 }
 
 /// The per-parameter summary for run.json: the rows, or null above max_summary_rows_in_json.
