@@ -9,6 +9,7 @@
 #include "manychains/coupling/coupling_run.hpp"
 #include "manychains/coupling/tv_bound.hpp"
 #include "ensemble/require_finite.hpp"
+#include "ensemble/stretch_summary.hpp"
 #include "manychains/ensemble/ensemble.hpp"
 
 namespace manychains::python {
@@ -56,19 +57,8 @@ nb::dict stretch(const any_target& target, const options& o, nb::object progress
     const std::string advice = "Check the target's scale, or use a smaller a";
     require_finite(r.particles, "the stretch move", advice);
     require_finite(r.draws, "the stretch move", advice);
-    rows = summarize_draws(r.draws.data(), shape.total(), r.kept_draws, info.dim, info.parameter_names);
-    // emcee's integrated autocorrelation time per parameter, averaged over (up to 16) ensembles.
-    if (r.kept_draws >= 2) {
-      const std::vector<double> draws(r.draws.begin(), r.draws.end());
-      const std::size_t used = std::min<std::size_t>(16, shape.ensembles);
-      for (std::size_t j = 0; j < info.dim; ++j) {
-        double sum = 0;
-        for (std::size_t e = 0; e < used; ++e)
-          sum += integrated_time(draws.data(), shape.total(), r.kept_draws, info.dim, j, e * shape.walkers,
-                                 shape.walkers);
-        tau.push_back(sum / double(used));
-      }
-    }
+    rows = stretch_summary(r, info);
+    tau = stretch_integrated_times(r);
   }
   control.rethrow_if_failed();
   nb::dict d;
@@ -76,7 +66,8 @@ nb::dict stretch(const any_target& target, const options& o, nb::object progress
   d["particles"] = to_numpy(std::move(r.particles), {shape.total(), info.dim});
   d["acceptance"] = to_numpy(std::move(r.acceptance), {shape.total()});
   d["acceptance_fraction"] = r.acceptance_fraction;
-  d["integrated_time"] = to_numpy(std::move(tau), {r.kept_draws >= 2 ? info.dim : 0});
+  const std::size_t taus = tau.size();
+  d["integrated_time"] = to_numpy(std::move(tau), {taus});
   d["ensembles"] = shape.ensembles;
   d["walkers"] = shape.walkers;
   d["burn"] = s.burn;
