@@ -11,6 +11,8 @@
 #include "cli/run_report.hpp"
 #include "cli/terminal.hpp"
 #include "cli/validate.hpp"
+#include "ensemble/require_finite.hpp"
+#include "ensemble/stretch_summary.hpp"
 #include "manychains/ensemble/ensemble.hpp"
 #include "manychains/error.hpp"
 #include "manychains/io/atomic_file.hpp"
@@ -58,39 +60,9 @@ nlohmann::json common_settings(const ensemble_options& o, std::uint64_t seed) {
           {"device", o.device}, {"precision", o.precision}};
 }
 
-/// Throws diverged_error unless every value is finite: no NaN or inf reaches a file.
-template <class T>
-void require_finite(const std::vector<T>& values, const std::string& what, const std::string& advice) {
-  const auto bad = std::find_if(values.begin(), values.end(), [](T v) { return !std::isfinite(double(v)); });
-  if (bad != values.end())
-    throw diverged_error(fmt::format("{} diverged: {} holds {} (value {} of {}); nothing was written. {}", what,
-                                     what == "SVGD" ? "a particle" : "a walker", double(*bad), bad - values.begin(),
-                                     values.size(), advice));
-}
-
 /// The per-parameter summary for run.json: the rows, or null above max_summary_rows_in_json.
 nlohmann::json summary_for_json(const std::vector<parameter_summary>& rows) {
   return rows.size() <= max_summary_rows_in_json ? summary_json(rows) : nlohmann::json(nullptr);
-}
-
-/// MCSE of each parameter's mean from the spread of the independent ensembles' means (needs 4+).
-template <class T>
-void add_ensemble_mcse(std::vector<parameter_summary>& rows, const stretch_result<T>& r) {
-  const std::size_t m = r.shape.ensembles, w = r.shape.walkers, n = r.kept_draws, d = r.shape.dim;
-  if (m < 4 || n == 0) return;
-  for (std::size_t j = 0; j < d; ++j) {
-    std::vector<double> means(m, 0.0);
-    for (std::size_t e = 0; e < m; ++e) {
-      for (std::size_t g = e * w; g < (e + 1) * w; ++g)
-        for (std::size_t t = 0; t < n; ++t) means[e] += double(r.draws[(g * n + t) * d + j]);
-      means[e] /= double(w * n);
-    }
-    double mean = 0, ss = 0;
-    for (double v : means) mean += v;
-    mean /= double(m);
-    for (double v : means) ss += (v - mean) * (v - mean);
-    rows[j].mcse_mean = std::sqrt(ss / double(m - 1) / double(m));
-  }
 }
 
 template <class T>
@@ -118,21 +90,8 @@ void run_stretch_command(const ensemble_options& o, const any_target& target, st
   const std::string advice = "Check the target's scale, or use a smaller --a";
   require_finite(r.particles, "the stretch move", advice);
   require_finite(r.draws, "the stretch move", advice);
-  auto rows = summarize_draws(r.draws.data(), shape.total(), r.kept_draws, info.dim, info.parameter_names);
-  add_ensemble_mcse(rows, r);
-  // emcee's integrated autocorrelation time per parameter, averaged over (up to 16) ensembles.
-  nlohmann::json tau = nlohmann::json::array();
-  if (r.kept_draws >= 2) {
-    std::vector<double> draws(r.draws.begin(), r.draws.end());
-    const std::size_t used = std::min<std::size_t>(16, shape.ensembles);
-    for (std::size_t j = 0; j < info.dim; ++j) {
-      double sum = 0;
-      for (std::size_t e = 0; e < used; ++e)
-        sum += integrated_time(draws.data(), shape.total(), r.kept_draws, info.dim, j, e * shape.walkers,
-                               shape.walkers);
-      tau.push_back(sum / double(used));
-    }
-  }
+  const auto rows = stretch_summary(r, info);
+  const nlohmann::json tau = stretch_integrated_times(r);  // emcee's, averaged over (up to 16) ensembles
   nlohmann::json settings = common_settings(o, seed);
   settings.update({{"ensembles", shape.ensembles}, {"walkers", shape.walkers}, {"burn", s.burn}, {"a", s.a}});
   std::vector<double> per_ensemble(shape.ensembles, 0.0);

@@ -71,6 +71,7 @@ def mcse(data, *, var_names=None, method="mean", prob=None):
 
 
 def summary(data, *, var_names=None, kind="all", hdi_prob=None, round_to=None, fmt="wide", device="cpu"):
+    # device: "cpu" (default), "cuda" (ValueError with the reason where no GPU is usable) or "auto".
     """The table of ArviZ's ``summary`` (stat_focus="mean"): mean, sd (ddof 1), hdi_3%, hdi_97% (the
     highest-density interval of hdi_prob, default 0.94), mcse_mean, mcse_sd, ess_bulk, ess_tail,
     r_hat; kind "stats" or "diagnostics" for one half. Rounded as ArviZ rounds (round_to None: 3

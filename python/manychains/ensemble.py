@@ -28,7 +28,6 @@ def stretch(target="gaussian", *, walkers=None, ensembles=1, iterations=1000, bu
     with progress_bar(progress, "stretch") as callback:
         out = _core.stretch(target, opts, callback)
     out["seed"] = opts["seed"]
-    _add_ensemble_mcse(out)
     return _finish(out)
 
 
@@ -52,15 +51,6 @@ def svgd(target="gaussian", *, particles=1024, iterations=1000, step_size=None, 
         out = _core.svgd(target, opts, callback)
     out["seed"] = opts["seed"]
     return _finish(out)
-
-
-def _add_ensemble_mcse(out):
-    """MCSE of each mean from the spread of the independent ensembles' means (4 or more), as the CLI."""
-    m, w, n = out["ensembles"], out["walkers"], out["kept_draws"]
-    if m < 4 or n == 0:
-        return
-    means = out["draws"].reshape(m, w * n, -1).mean(axis=1)
-    out["summary"]["mcse_mean"] = means.std(axis=0, ddof=1) / np.sqrt(m)
 
 
 def _finish(out):

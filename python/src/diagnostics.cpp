@@ -9,6 +9,7 @@
 #include <map>
 
 #include "bindings.hpp"
+#include "manychains/devices.hpp"
 #include "manychains/diagnostics.hpp"
 
 namespace manychains::python {
@@ -34,10 +35,12 @@ nb::dict diagnose(draws3 x, std::vector<std::string> names, double tail_low, dou
   o.tail_prob_low = tail_low;
   o.tail_prob_high = tail_high;
   o.superchains = superchains;
+  // "cuda" without a usable GPU is refused with the reason (ValueError); "auto" falls back to the CPU.
+  const bool on_cuda = select_device(parse_device_choice(device)) == backend_kind::cuda;
   std::vector<parameter_diagnostics> rows;
   {
     nb::gil_scoped_release nogil;
-    rows = device == "cuda" ? diagnose_draws_cuda_from_host(x.data(), chains, draws, k, names, o)
+    rows = on_cuda ? diagnose_draws_cuda_from_host(x.data(), chains, draws, k, names, o)
                             : diagnose_draws<double>(x.data(), chains, draws, k, names, o);
   }
   std::map<std::string, std::vector<double>> columns;

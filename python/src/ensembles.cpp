@@ -8,25 +8,28 @@
 #include "bindings.hpp"
 #include "manychains/coupling/coupling_run.hpp"
 #include "manychains/coupling/tv_bound.hpp"
+#include "ensemble/require_finite.hpp"
+#include "ensemble/stretch_summary.hpp"
 #include "manychains/ensemble/ensemble.hpp"
 
 namespace manychains::python {
 namespace {
 
+/// What every ensemble result holds besides its arrays.
+void put_outcome(nb::dict& d, const std::vector<parameter_summary>& rows, const target_info& info, bool interrupted,
+                 const run_control& control, double seconds, const std::string& device) {
+  d["summary"] = summary_dict(rows);
+  d["names"] = info.parameter_names;
+  d["interrupted"] = interrupted;
+  d["keyboard_interrupt"] = control.interrupted();
+  d["seconds"] = seconds;
+  d["device"] = device;
+}
+
 any_target pointwise_target(const std::string& spec) {
   any_target target = make_target(spec);
   if (std::holds_alternative<logistic_target>(target)) throw input_error(ensemble_unsupported_target_message());
   return target;
-}
-
-/// As the CLI: no NaN or inf leaves a diverged run.
-template <class T>
-void require_finite(const std::vector<T>& values, const std::string& what, const std::string& advice) {
-  const auto bad = std::find_if(values.begin(), values.end(), [](T v) { return !std::isfinite(double(v)); });
-  if (bad != values.end())
-    throw diverged_error(fmt::format("{} diverged: {} holds {} (value {} of {}). {}", what,
-                                     what == "SVGD" ? "a particle" : "a walker", double(*bad), bad - values.begin(),
-                                     values.size(), advice));
 }
 
 template <class T>
@@ -54,19 +57,8 @@ nb::dict stretch(const any_target& target, const options& o, nb::object progress
     const std::string advice = "Check the target's scale, or use a smaller a";
     require_finite(r.particles, "the stretch move", advice);
     require_finite(r.draws, "the stretch move", advice);
-    rows = summarize_draws(r.draws.data(), shape.total(), r.kept_draws, info.dim, info.parameter_names);
-    // emcee's integrated autocorrelation time per parameter, averaged over (up to 16) ensembles.
-    if (r.kept_draws >= 2) {
-      const std::vector<double> draws(r.draws.begin(), r.draws.end());
-      const std::size_t used = std::min<std::size_t>(16, shape.ensembles);
-      for (std::size_t j = 0; j < info.dim; ++j) {
-        double sum = 0;
-        for (std::size_t e = 0; e < used; ++e)
-          sum += integrated_time(draws.data(), shape.total(), r.kept_draws, info.dim, j, e * shape.walkers,
-                                 shape.walkers);
-        tau.push_back(sum / double(used));
-      }
-    }
+    rows = stretch_summary(r, info);
+    tau = stretch_integrated_times(r);
   }
   control.rethrow_if_failed();
   nb::dict d;
@@ -74,17 +66,13 @@ nb::dict stretch(const any_target& target, const options& o, nb::object progress
   d["particles"] = to_numpy(std::move(r.particles), {shape.total(), info.dim});
   d["acceptance"] = to_numpy(std::move(r.acceptance), {shape.total()});
   d["acceptance_fraction"] = r.acceptance_fraction;
-  d["integrated_time"] = to_numpy(std::move(tau), {r.kept_draws >= 2 ? info.dim : 0});
-  d["summary"] = summary_dict(rows);
-  d["names"] = info.parameter_names;
+  const std::size_t taus = tau.size();
+  d["integrated_time"] = to_numpy(std::move(tau), {taus});
   d["ensembles"] = shape.ensembles;
   d["walkers"] = shape.walkers;
   d["burn"] = s.burn;
   d["kept_draws"] = r.kept_draws;
-  d["interrupted"] = r.interrupted;
-  d["keyboard_interrupt"] = control.interrupted();
-  d["seconds"] = r.seconds;
-  d["device"] = r.device;
+  put_outcome(d, rows, info, r.interrupted, control, r.seconds, r.device);
   return d;
 }
 
@@ -137,15 +125,10 @@ nb::dict svgd(const any_target& target, const options& o, nb::object progress) {
   nb::dict d;
   d["particles"] = to_numpy(std::move(r.positions), {s.particles, info.dim});
   d["trace"] = trace;
-  d["summary"] = summary_dict(rows);
-  d["names"] = info.parameter_names;
   d["iterations_done"] = r.iterations_done;
   d["converged"] = r.converged;
-  d["interrupted"] = r.interrupted;
-  d["keyboard_interrupt"] = control.interrupted();
   d["step_size"] = s.step_size;
-  d["seconds"] = r.seconds;
-  d["device"] = r.device;
+  put_outcome(d, rows, info, r.interrupted, control, r.seconds, r.device);
   return d;
 }
 

@@ -30,8 +30,11 @@ void run_control::operator()(std::size_t done, std::size_t total) {
   try {
     progress_(done, total);
   } catch (nb::python_error& e) {
-    failure_ = std::make_unique<nb::python_error>(std::move(e));
     stop_ = true;
+    if (e.matches(PyExc_KeyboardInterrupt))  // Ctrl-C while the progress bar's Python code ran
+      interrupted_ = true;
+    else
+      failure_ = std::make_unique<nb::python_error>(std::move(e));
   }
 }
 

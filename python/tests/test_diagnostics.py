@@ -97,3 +97,12 @@ def test_bad_draws_raise_value_error():
         mc.diagnostics.ess(X2[:, :3])
     with pytest.raises(ValueError, match="method must be one of"):
         mc.diagnostics.rhat(X2, method="nosuch")
+
+
+def test_summary_on_cuda_without_a_gpu_is_refused_with_the_reason():
+    if mc.cuda_available()[0]:
+        np.testing.assert_allclose(mc.diagnostics.summary(idata(), device="cuda", round_to="none").values,
+                                   mc.diagnostics.summary(idata(), round_to="none").values, rtol=1e-10)
+    else:
+        with pytest.raises(ValueError, match="cuda"):
+            mc.diagnostics.summary(idata(), device="cuda")

@@ -127,3 +127,22 @@ def test_cuda_refused_with_the_reason_without_a_gpu():
         pytest.skip("a GPU is present")
     with pytest.raises(ValueError, match="cuda"):
         mc.sample("gaussian", chains=4, device="cuda")
+
+
+def test_keyboard_interrupt_inside_the_progress_bar_also_keeps_draws():
+    def progress(done, total):
+        if done > 50:
+            raise KeyboardInterrupt
+
+    with pytest.raises(mc.SamplingInterrupted) as caught:
+        mc.sample("gaussian:dim=2", chains=8, warmup=10, draws=10**8, thin=1000, seed=3, progress=progress,
+                  return_inferencedata=False)
+    assert caught.value.result["attrs"]["interrupted"]
+
+
+def test_an_exception_in_the_progress_callable_propagates():
+    def progress(done, total):
+        raise RuntimeError("progress failed")
+
+    with pytest.raises(RuntimeError, match="progress failed"):
+        mc.sample("gaussian:dim=2", chains=8, warmup=10, draws=10, seed=3, progress=progress)
