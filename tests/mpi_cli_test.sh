@@ -5,6 +5,7 @@
 # - diagnose: the table and --json identical for R = 2 and 3 (ranks split the parameters).
 # - em: gmm.json identical (log-likelihood trace included) for R = 2 and 3 (ranks split the rows).
 # - converge: the JSON (meeting times, curve, acceptance) identical for R = 2 and 3 (ranks split the pairs).
+# - ensemble (stretch): particles, draws and run.json identical for R = 2 and 3 (ranks split the ensembles).
 # - faults: a rank killed mid-run, and a rank out of memory, end every rank with a failure and
 #   leave no run.json, draws.npy or temporary file.
 set -uo pipefail
@@ -109,6 +110,26 @@ for np in 2 3; do
     fail "converge: the JSON of -np $np differs"
 done
 echo "ok: converge identical for -np 2 and 3"
+
+# ensemble: 5 independent stretch ensembles (3 + 2 or 2 + 2 + 1), each walker's stream its global
+# index; draws.npy holds the same array (its header is padded to 256 bytes, as sample's).
+ens=(--method stretch --target gaussian:dim=2 --ensembles 5 --particles 8 --iterations 60 --burn 20 --seed 5
+  --device cpu --quiet)
+"$cli" ensemble "${ens[@]}" --out "$work/ens.1" || fail "ensemble: one process failed"
+ens_stable() { grep -v -E '"(seconds|ranks|posterior)"' "$1"; }
+draw_bytes=$((40 * 60 * 2 * 8))
+for np in 2 3; do
+  mpi "$np" "$cli" ensemble "${ens[@]}" --out "$work/ens.$np" 2>"$work/ens.$np.err" ||
+    { fail "ensemble -np $np failed: $(cat "$work/ens.$np.err")"; continue; }
+  for f in particles.npy acceptance_fraction_per_ensemble.npy; do
+    cmp -s "$work/ens.1/$f" "$work/ens.$np/$f" || fail "ensemble: $f of -np $np differs"
+  done
+  cmp -s <(tail -c "$draw_bytes" "$work/ens.1/draws.npy") <(tail -c "$draw_bytes" "$work/ens.$np/draws.npy") ||
+    fail "ensemble: draws of -np $np differ"
+  diff <(ens_stable "$work/ens.1/run.json") <(ens_stable "$work/ens.$np/run.json") >/dev/null ||
+    fail "ensemble: run.json of -np $np differs"
+done
+echo "ok: ensemble (stretch) identical for -np 2 and 3"
 
 no_output() {  # folder: nothing final-named, nothing temporary
   [ -e "$1/run.json" ] && fail "$2: run.json written"
