@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `mpirun -np R manychains …` against one process (ctest mpi_cli). Usage: mpi_cli_test.sh MPIEXEC CLI
 # - sample: draws.npy byte-identical for R = 2 and 3 (uneven chain ranges), diagonal and dense
-#   metrics, double and float, a pointwise and a batched (logistic) target; summary identical.
+#   metrics, double and float, a pointwise and a batched (logistic) target, --until-ess; summary identical.
 # - diagnose: the table and --json identical for R = 2 and 3 (ranks split the parameters).
 # - em: gmm.json identical (log-likelihood trace included) for R = 2 and 3 (ranks split the rows).
 # - converge: the JSON (meeting times, curve, acceptance) identical for R = 2 and 3 (ranks split the pairs).
@@ -39,6 +39,10 @@ check_identical gauss_diag --target gaussian:dim=3 --chains 7 --warmup 200 --dra
 check_identical oring_dense_float --target oring --chains 200 --warmup 150 --draws 20 --metric dense \
   --precision float "${base[@]}"
 check_identical oring_auto_thin --target oring --chains 13 --warmup 120 --draws 40 --thin 2 "${base[@]}"
+# --until-ess: blocks of 40, 60, 90, … draws until the ESS target; the stop test (ESS and R-hat of
+# all chains, each rank diagnosing its parameters) decides alike on every rank: 202 draws.
+check_identical gauss_until_ess --target gaussian:dim=3 --chains 9 --warmup 150 --draws 40 --until-ess 400 \
+  --max-draws 2000 --metric diag "${base[@]}"
 if [ -n "${MANYCHAINS_TEST_DATA:-}" ] && [ -f "$MANYCHAINS_TEST_DATA/logistic_small.csv" ]; then
   check_identical logistic --target "logistic:data=$MANYCHAINS_TEST_DATA/logistic_small.csv" --chains 8 \
     --warmup 100 --draws 30 "${base[@]}"
@@ -47,13 +51,15 @@ fi
 # diagnose: file, then its arguments; the one-process table and JSON against -np 2 and 3.
 check_diagnose() {
   local name=$1 file=$2 before=$fails; shift 2
-  "$cli" diagnose "$file" "$@" --json "$work/$name.d1.json" >"$work/$name.d1.txt" 2>&1 || { fail "$name: one process failed"; return; }
+  "$cli" diagnose "$file" "$@" --json "$work/$name.d1.json" >"$work/$name.d1.txt" 2>"$work/$name.d1.err" ||
+    { fail "$name: one process failed"; return; }
   for np in 2 3; do
-    mpi "$np" "$cli" diagnose "$file" "$@" --json "$work/$name.d$np.json" >"$work/$name.d$np.txt" 2>&1 ||
-      { fail "$name: diagnose -np $np failed: $(head -3 "$work/$name.d$np.txt")"; continue; }
+    mpi "$np" "$cli" diagnose "$file" "$@" --json "$work/$name.d$np.json" >"$work/$name.d$np.txt" 2>"$work/$name.d$np.err" ||
+      { fail "$name: diagnose -np $np failed: $(head -3 "$work/$name.d$np.err")"; continue; }
     cmp -s "$work/$name.d1.json" "$work/$name.d$np.json" || fail "$name: diagnose --json of -np $np differs"
     diff <(grep -v '^wrote' "$work/$name.d1.txt") <(grep -v '^wrote' "$work/$name.d$np.txt") >/dev/null ||
-      fail "$name: diagnose table of -np $np differs"
+      fail "$name: diagnose table of -np $np differs: $(diff "$work/$name.d1.txt" "$work/$name.d$np.txt" | head -4)"
+    cmp -s "$work/$name.d1.err" "$work/$name.d$np.err" || fail "$name: diagnose warnings of -np $np differ"
   done
   [ "$fails" -eq "$before" ] && echo "ok: diagnose $name identical for -np 2 and 3"
 }
