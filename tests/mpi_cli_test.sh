@@ -3,7 +3,8 @@
 # - sample: draws.npy byte-identical for R = 2 and 3 (uneven chain ranges), diagonal and dense
 #   metrics, double and float, a pointwise and a batched (logistic) target, --until-ess; summary identical.
 # - diagnose: the table and --json identical for R = 2 and 3 (ranks split the parameters).
-# - em: gmm.json identical (log-likelihood trace included) for R = 2 and 3 (ranks split the rows).
+# - em: gmm.json identical (log-likelihood trace included) and responsibilities.npy equal for R = 2
+#   and 3 (ranks split the rows).
 # - converge: the JSON (meeting times, curve, acceptance) identical for R = 2 and 3 (ranks split the pairs).
 # - ensemble (stretch): particles, draws and run.json identical for R = 2 and 3 (ranks split the ensembles).
 # - faults: a rank killed mid-run, and a rank out of memory, end every rank with a failure and
@@ -72,6 +73,7 @@ check_diagnose oring_float "$work/oring_dense_float.1/draws.npy" --superchains 4
 # is bit for bit one process's: tolerance 0 (docs/mpi.md).
 awk 'BEGIN { srand(5); print "a,b,c"; for (i = 0; i < 3000; i++) { k = i % 3;
   printf "%.6f,%.6f,%.6f\n", 3 * k + rand() + rand() - 1, rand() - 0.5 - k, rand() * (k + 1) } }' >"$work/em.csv"
+npy_data() { tail -c +$(($(od -An -tu2 -j8 -N2 "$1") + 11)) "$1"; }  # a .npy file's values, after its header
 em_stable() { grep -v -E '"(seconds|ranks|initialisation_s|e_step_s|m_step_s|total_s|per_iteration_s)"' "$1"; }
 check_em() {  # name, data, then the em arguments
   local name=$1 data=$2 before=$fails; shift 2
@@ -81,10 +83,14 @@ check_em() {  # name, data, then the em arguments
       { fail "em $name: -np $np failed: $(cat "$work/$name.$np.err")"; continue; }
     diff <(em_stable "$work/$name.1/gmm.json") <(em_stable "$work/$name.$np/gmm.json") >/dev/null ||
       fail "em $name: gmm.json of -np $np differs: $(diff <(em_stable "$work/$name.1/gmm.json") <(em_stable "$work/$name.$np/gmm.json") | head -4)"
+    if [ -e "$work/$name.1/responsibilities.npy" ]; then
+      cmp -s <(npy_data "$work/$name.1/responsibilities.npy") <(npy_data "$work/$name.$np/responsibilities.npy") ||
+        fail "em $name: responsibilities.npy of -np $np differs"
+    fi
   done
   [ "$fails" -eq "$before" ] && echo "ok: em $name identical for -np 2 and 3"
 }
-check_em full_kmeans "$work/em.csv" -k 3 --seed 4
+check_em full_kmeans "$work/em.csv" -k 3 --seed 4 --responsibilities  # written in slabs of rows under mpirun
 check_em diag_random "$work/em.csv" -k 3 --covariance diag --init random --seed 4
 check_em tied_points_float "$work/em.csv" -k 2 --covariance tied --init random_from_data --precision float --seed 4 \
   --n-init 2
