@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -107,22 +108,76 @@ bool dense_possible(const sample_settings& s, std::size_t dim, std::size_t chain
 /// most 1 + bias: ε² ≤ 4 bias / (1 + bias).
 double ula_step_cap(double bias) { return 2.0 * std::sqrt(bias / (1.0 + bias)); }
 
-/// --until-ess: the reason to stop, or empty to keep sampling.
+/// Every chain's first `done` draws of this process's parameters share_of(dim, r, R), (chains,
+/// done, width): each process sends each other the columns it needs of its own chains, so no
+/// process holds more than its share of the draws.
 template <class T>
-std::string ess_target_reached(const T* draws, std::size_t chains, std::size_t done, std::size_t capacity,
-                               std::size_t dim, const std::vector<std::string>& names, double target_ess) {
-  std::vector<parameter_diagnostics> diags;
-  try {
-    diags = diagnose_draws_prefix(draws, chains, done, capacity, dim, names);  // in place: no copy of the draws
-  } catch (const input_error& e) {
-    return std::string("stopped: the draws cannot be diagnosed (") + e.what() + ")";
+std::vector<T> columns_of_all_chains(process_group& group, const T* draws, std::size_t local, std::size_t done,
+                                     std::size_t capacity, std::size_t dim) {
+  std::vector<std::vector<char>> to(static_cast<std::size_t>(group.size()));
+  for (int q = 0; q < group.size(); ++q) {
+    const chain_range cols = share_of(dim, q, group.size());
+    std::vector<char>& bytes = to[static_cast<std::size_t>(q)];
+    bytes.resize(local * done * cols.size() * sizeof(T));
+    T* out = reinterpret_cast<T*>(bytes.data());
+    for (std::size_t c = 0; c < local; ++c)
+      for (std::size_t t = 0; t < done; ++t)
+        for (std::uint64_t j = cols.first; j < cols.last; ++j) *out++ = draws[(c * capacity + t) * dim + j];
   }
-  double min_ess = std::numeric_limits<double>::infinity(), max_rhat = 0;
+  const std::vector<char> in = group.all_to_all(to);
+  std::vector<T> cols(in.size() / sizeof(T));
+  if (!cols.empty()) std::memcpy(cols.data(), in.data(), cols.size() * sizeof(T));
+  return cols;
+}
+
+/// --until-ess: the reason to stop, or empty to keep sampling. `draws` holds this process's
+/// `local` chains of `chains` in all; split over processes, each diagnoses its share of the
+/// parameters over every chain (as one process diagnoses each parameter) and the verdicts meet,
+/// so every process decides alike, and as one process would.
+template <class T>
+std::string ess_target_reached(process_group& group, const T* draws, std::size_t local, std::size_t chains,
+                               std::size_t done, std::size_t capacity, std::size_t dim,
+                               const std::vector<std::string>& names, double target_ess) {
+  std::vector<parameter_diagnostics> diags;
+  std::string failure;
+  try {
+    if (group.size() == 1) {
+      diags = diagnose_draws_prefix(draws, chains, done, capacity, dim, names);  // in place: no copy of the draws
+    } else {
+      const chain_range mine = share_of(dim, group.rank(), group.size());
+      std::vector<std::string> sub;
+      for (std::uint64_t j = mine.first; j < mine.last; ++j)
+        sub.push_back(j < names.size() ? names[j] : "x[" + std::to_string(j) + "]");
+      const std::vector<T> cols = columns_of_all_chains(group, draws, local, done, capacity, dim);
+      if (mine.size() > 0) diags = diagnose_draws(cols.data(), chains, done, mine.size(), sub);
+    }
+  } catch (const input_error& e) {
+    failure = std::string("stopped: the draws cannot be diagnosed (") + e.what() + ")";
+  }
+  double undefined = 0, min_ess = std::numeric_limits<double>::infinity(), max_rhat = 0;
   for (const auto& p : diags) {
-    if (!p.ess_bulk || !p.ess_tail || !p.rhat) return {};
+    if (!p.ess_bulk || !p.ess_tail || !p.rhat) {
+      undefined = 1;
+      break;
+    }
     min_ess = std::min({min_ess, *p.ess_bulk, *p.ess_tail});
     max_rhat = std::max(max_rhat, *p.rhat);
   }
+  if (group.size() > 1) {  // the lowest-ranked failure (the first parameter's), then every verdict
+    const std::vector<std::uint64_t> lengths = gather_in_order(group, std::vector<std::uint64_t>{failure.size()});
+    const std::vector<char> all = group.all_gather(failure.data(), failure.size());
+    std::size_t at = 0;
+    for (std::size_t r = 0; r < lengths.size() && failure.empty(); at += lengths[r], ++r)
+      if (lengths[r] > 0) failure.assign(all.data() + at, lengths[r]);
+    const std::vector<double> verdicts = gather_in_order(group, std::vector<double>{undefined, min_ess, max_rhat});
+    for (std::size_t r = 0; r + 2 < verdicts.size(); r += 3) {
+      undefined = std::max(undefined, verdicts[r]);
+      min_ess = std::min(min_ess, verdicts[r + 1]);
+      max_rhat = std::max(max_rhat, verdicts[r + 2]);
+    }
+  }
+  if (!failure.empty()) return failure;
+  if (undefined != 0) return {};
   if (min_ess >= target_ess && max_rhat <= 1.01)
     return fmt::format("reached the ESS target: min bulk/tail ESS {:.0f} >= {:g} and max R-hat {:.4f} <= 1.01 after "
                        "{} draws per chain",
@@ -190,7 +245,6 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
   lone_process alone;
   process_group& group = s.group ? *s.group : alone;
   const bool split = group.size() > 1;
-  MC_EXPECTS(!split || !s.until_ess, "--until-ess is not available over several processes (mpirun)");
   const auto start = std::chrono::steady_clock::now();
   // n: every process's chains (what adaptation averages over); local: this engine's.
   const std::size_t local = engine.chains().size(), n = split ? s.chains : local, d = info.dim;
@@ -412,7 +466,8 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
     observe(s.warmup + out.sampling_steps_done);
     if (done < block_end) continue;
     if (!s.until_ess) break;
-    out.stop_reason = ess_target_reached(draws, n, done, capacity, d, info.parameter_names, *s.until_ess);
+    out.stop_reason =
+        ess_target_reached(group, draws, local, n, done, capacity, d, info.parameter_names, *s.until_ess);
     if (!out.stop_reason.empty()) break;
     if (done == capacity) {
       out.stop_reason = fmt::format("reached --max-draws ({} draws per chain) before the ESS target {:g}", done,

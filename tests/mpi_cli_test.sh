@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # `mpirun -np R manychains …` against one process (ctest mpi_cli). Usage: mpi_cli_test.sh MPIEXEC CLI
 # - sample: draws.npy byte-identical for R = 2 and 3 (uneven chain ranges), diagonal and dense
-#   metrics, double and float, a pointwise and a batched (logistic) target; summary identical.
+#   metrics, double and float, a pointwise and a batched (logistic) target, --until-ess; summary identical.
 # - diagnose: the table and --json identical for R = 2 and 3 (ranks split the parameters).
-# - em: gmm.json identical (log-likelihood trace included) for R = 2 and 3 (ranks split the rows).
+# - em: gmm.json identical (log-likelihood trace included) and responsibilities.npy equal for R = 2
+#   and 3 (ranks split the rows).
 # - converge: the JSON (meeting times, curve, acceptance) identical for R = 2 and 3 (ranks split the pairs).
+# - ensemble (stretch): particles, draws and run.json identical for R = 2 and 3 (ranks split the ensembles).
 # - faults: a rank killed mid-run, and a rank out of memory, end every rank with a failure and
 #   leave no run.json, draws.npy or temporary file.
 set -uo pipefail
@@ -38,6 +40,10 @@ check_identical gauss_diag --target gaussian:dim=3 --chains 7 --warmup 200 --dra
 check_identical oring_dense_float --target oring --chains 200 --warmup 150 --draws 20 --metric dense \
   --precision float "${base[@]}"
 check_identical oring_auto_thin --target oring --chains 13 --warmup 120 --draws 40 --thin 2 "${base[@]}"
+# --until-ess: blocks of 40, 60, 90, … draws until the ESS target; the stop test (ESS and R-hat of
+# all chains, each rank diagnosing its parameters) decides alike on every rank: 202 draws.
+check_identical gauss_until_ess --target gaussian:dim=3 --chains 9 --warmup 150 --draws 40 --until-ess 400 \
+  --max-draws 2000 --metric diag "${base[@]}"
 if [ -n "${MANYCHAINS_TEST_DATA:-}" ] && [ -f "$MANYCHAINS_TEST_DATA/logistic_small.csv" ]; then
   check_identical logistic --target "logistic:data=$MANYCHAINS_TEST_DATA/logistic_small.csv" --chains 8 \
     --warmup 100 --draws 30 "${base[@]}"
@@ -46,13 +52,15 @@ fi
 # diagnose: file, then its arguments; the one-process table and JSON against -np 2 and 3.
 check_diagnose() {
   local name=$1 file=$2 before=$fails; shift 2
-  "$cli" diagnose "$file" "$@" --json "$work/$name.d1.json" >"$work/$name.d1.txt" 2>&1 || { fail "$name: one process failed"; return; }
+  "$cli" diagnose "$file" "$@" --json "$work/$name.d1.json" >"$work/$name.d1.txt" 2>"$work/$name.d1.err" ||
+    { fail "$name: one process failed"; return; }
   for np in 2 3; do
-    mpi "$np" "$cli" diagnose "$file" "$@" --json "$work/$name.d$np.json" >"$work/$name.d$np.txt" 2>&1 ||
-      { fail "$name: diagnose -np $np failed: $(head -3 "$work/$name.d$np.txt")"; continue; }
+    mpi "$np" "$cli" diagnose "$file" "$@" --json "$work/$name.d$np.json" >"$work/$name.d$np.txt" 2>"$work/$name.d$np.err" ||
+      { fail "$name: diagnose -np $np failed: $(head -3 "$work/$name.d$np.err")"; continue; }
     cmp -s "$work/$name.d1.json" "$work/$name.d$np.json" || fail "$name: diagnose --json of -np $np differs"
     diff <(grep -v '^wrote' "$work/$name.d1.txt") <(grep -v '^wrote' "$work/$name.d$np.txt") >/dev/null ||
-      fail "$name: diagnose table of -np $np differs"
+      fail "$name: diagnose table of -np $np differs: $(diff "$work/$name.d1.txt" "$work/$name.d$np.txt" | head -4)"
+    cmp -s "$work/$name.d1.err" "$work/$name.d$np.err" || fail "$name: diagnose warnings of -np $np differ"
   done
   [ "$fails" -eq "$before" ] && echo "ok: diagnose $name identical for -np 2 and 3"
 }
@@ -65,6 +73,7 @@ check_diagnose oring_float "$work/oring_dense_float.1/draws.npy" --superchains 4
 # is bit for bit one process's: tolerance 0 (docs/mpi.md).
 awk 'BEGIN { srand(5); print "a,b,c"; for (i = 0; i < 3000; i++) { k = i % 3;
   printf "%.6f,%.6f,%.6f\n", 3 * k + rand() + rand() - 1, rand() - 0.5 - k, rand() * (k + 1) } }' >"$work/em.csv"
+npy_data() { tail -c +$(($(od -An -tu2 -j8 -N2 "$1") + 11)) "$1"; }  # a .npy file's values, after its header
 em_stable() { grep -v -E '"(seconds|ranks|initialisation_s|e_step_s|m_step_s|total_s|per_iteration_s)"' "$1"; }
 check_em() {  # name, data, then the em arguments
   local name=$1 data=$2 before=$fails; shift 2
@@ -74,10 +83,14 @@ check_em() {  # name, data, then the em arguments
       { fail "em $name: -np $np failed: $(cat "$work/$name.$np.err")"; continue; }
     diff <(em_stable "$work/$name.1/gmm.json") <(em_stable "$work/$name.$np/gmm.json") >/dev/null ||
       fail "em $name: gmm.json of -np $np differs: $(diff <(em_stable "$work/$name.1/gmm.json") <(em_stable "$work/$name.$np/gmm.json") | head -4)"
+    if [ -e "$work/$name.1/responsibilities.npy" ]; then
+      cmp -s <(npy_data "$work/$name.1/responsibilities.npy") <(npy_data "$work/$name.$np/responsibilities.npy") ||
+        fail "em $name: responsibilities.npy of -np $np differs"
+    fi
   done
   [ "$fails" -eq "$before" ] && echo "ok: em $name identical for -np 2 and 3"
 }
-check_em full_kmeans "$work/em.csv" -k 3 --seed 4
+check_em full_kmeans "$work/em.csv" -k 3 --seed 4 --responsibilities  # written in slabs of rows under mpirun
 check_em diag_random "$work/em.csv" -k 3 --covariance diag --init random --seed 4
 check_em tied_points_float "$work/em.csv" -k 2 --covariance tied --init random_from_data --precision float --seed 4 \
   --n-init 2
@@ -109,6 +122,26 @@ for np in 2 3; do
     fail "converge: the JSON of -np $np differs"
 done
 echo "ok: converge identical for -np 2 and 3"
+
+# ensemble: 5 independent stretch ensembles (3 + 2 or 2 + 2 + 1), each walker's stream its global
+# index; draws.npy holds the same array (its header is padded to 256 bytes, as sample's).
+ens=(--method stretch --target gaussian:dim=2 --ensembles 5 --particles 8 --iterations 60 --burn 20 --seed 5
+  --device cpu --quiet)
+"$cli" ensemble "${ens[@]}" --out "$work/ens.1" || fail "ensemble: one process failed"
+ens_stable() { grep -v -E '"(seconds|ranks|posterior)"' "$1"; }
+draw_bytes=$((40 * 60 * 2 * 8))
+for np in 2 3; do
+  mpi "$np" "$cli" ensemble "${ens[@]}" --out "$work/ens.$np" 2>"$work/ens.$np.err" ||
+    { fail "ensemble -np $np failed: $(cat "$work/ens.$np.err")"; continue; }
+  for f in particles.npy acceptance_fraction_per_ensemble.npy; do
+    cmp -s "$work/ens.1/$f" "$work/ens.$np/$f" || fail "ensemble: $f of -np $np differs"
+  done
+  cmp -s <(tail -c "$draw_bytes" "$work/ens.1/draws.npy") <(tail -c "$draw_bytes" "$work/ens.$np/draws.npy") ||
+    fail "ensemble: draws of -np $np differ"
+  diff <(ens_stable "$work/ens.1/run.json") <(ens_stable "$work/ens.$np/run.json") >/dev/null ||
+    fail "ensemble: run.json of -np $np differs"
+done
+echo "ok: ensemble (stretch) identical for -np 2 and 3"
 
 no_output() {  # folder: nothing final-named, nothing temporary
   [ -e "$1/run.json" ] && fail "$2: run.json written"

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -22,6 +23,7 @@
 #include "manychains/io/atomic_file.hpp"
 #include "manychains/io/csv.hpp"
 #include "manychains/io/npy.hpp"
+#include "manychains/io/npy_slabs.hpp"
 #include "manychains/io/npy_view.hpp"
 #include "manychains/process_group.hpp"
 #include "mpi/collectively.hpp"
@@ -100,8 +102,6 @@ data_rows read_rows(const std::string& path, process_group& group) {
 void run_em(const em_options& o) {
   process_group& group = world();
   const bool lead = group.rank() == 0;
-  if (group.size() > 1 && o.responsibilities)
-    throw input_error("--responsibilities is not written under mpirun yet; run without mpirun, or use em-predict");
   data_rows data;  // the checks below then see the same values on every rank
   collectively(group, [&] { data = read_rows(o.data, group); });
   MC_EXPECTS(o.components >= 1, "--components must be at least 1");
@@ -167,11 +167,30 @@ void run_em(const em_options& o) {
   j["device"] = gm.device_name();  // the keys every subcommand's JSON shares
   j["seconds"] = t.total;
   if (group.size() > 1) j["ranks"] = group.size();
+  // Under mpirun each rank writes its rows of responsibilities.npy (as sample's draws.npy: the
+  // same array, its header padded to 256 bytes); rank 0 moves it into place beside gmm.json.
+  std::string responsibilities_tmp;
+  std::optional<npy_slab_file<double>> responsibilities;
+  if (group.size() > 1 && o.responsibilities) {
+    const std::vector<double> r = data.rows > 0 ? gm.predict_proba(x) : std::vector<double>{};
+    responsibilities.emplace(group, o.out + "/responsibilities.npy", std::vector<std::size_t>{n, K});
+    responsibilities->write(data.first, r.data(), data.rows);
+    responsibilities_tmp = responsibilities->finish();
+  }
   collectively(group, [&] {
-    if (lead) write_file_atomically(o.out + "/gmm.json", j.dump(2) + "\n");
+    if (!lead) return;
+    try {
+      write_file_atomically(o.out + "/gmm.json", j.dump(2) + "\n");
+      if (!responsibilities_tmp.empty())
+        std::filesystem::rename(responsibilities_tmp, o.out + "/responsibilities.npy");
+    } catch (...) {
+      std::error_code ec;
+      if (!responsibilities_tmp.empty()) std::filesystem::remove(responsibilities_tmp, ec);
+      throw;
+    }
   });
   if (!lead) return;
-  if (o.responsibilities) {
+  if (o.responsibilities && group.size() == 1) {
     const auto r = gm.predict_proba(x);
     write_npy(o.out + "/responsibilities.npy", {n, K}, r.data());
   }

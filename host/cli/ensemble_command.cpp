@@ -9,6 +9,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/run_report.hpp"
+#include "cli/split_summary.hpp"
 #include "cli/terminal.hpp"
 #include "cli/validate.hpp"
 #include "ensemble/require_finite.hpp"
@@ -19,10 +20,13 @@
 #include "io/netcdf_library.hpp"
 #include "manychains/io/inference_data.hpp"
 #include "manychains/io/npy.hpp"
+#include "manychains/io/npy_slabs.hpp"
 #include "manychains/io/run_folder.hpp"
+#include "manychains/process_group.hpp"
 #include "manychains/checked.hpp"
 #include "manychains/resources.hpp"
 #include "manychains/summary.hpp"
+#include "mpi/collectively.hpp"
 
 namespace manychains::cli {
 namespace {
@@ -65,9 +69,16 @@ nlohmann::json summary_for_json(const std::vector<parameter_summary>& rows) {
   return rows.size() <= max_summary_rows_in_json ? summary_json(rows) : nlohmann::json(nullptr);
 }
 
+/// The stretch move; under `mpirun -np R` rank r runs ensembles share_of(ensembles, r, R), each
+/// walker's moves and start drawn from its global index, so every walker's chain is one
+/// process's. draws.npy is written in slabs (as sample's), the other files and run.json by rank
+/// 0 from the gathered particles, acceptances and per-ensemble means; the summary is split by
+/// parameter. posterior.nc is not written, and Ctrl-C ends the run without saving.
 template <class T>
 void run_stretch_command(const ensemble_options& o, const any_target& target, std::uint64_t seed) {
   const target_info& info = info_of(target);
+  process_group& group = world();
+  const bool split = group.size() > 1, lead = group.rank() == 0;
   stretch_settings s;
   s.ensembles = o.ensembles;
   s.walkers = o.particles.value_or(0);
@@ -76,65 +87,104 @@ void run_stretch_command(const ensemble_options& o, const any_target& target, st
   s.a = o.a;
   s.seed = seed;
   const stretch_shape shape = stretch_shape_for(s, info.dim);
-  check_memory(saturating_mul(saturating_mul(shape.total(), s.iterations), info.dim), info.dim, sizeof(T),
-               fmt::format("{} walkers x {} draws x {} parameters", shape.total(), s.iterations, info.dim));
-  auto backend = make_stretch_backend<T>(parse_device_choice(o.device), target, shape, T(s.a), seed);
-  run_folder folder(o.out);  // every file staged, then committed as a unit with run.json last
-  install_interrupt_handler();
+  if (shape.ensembles < static_cast<std::size_t>(group.size()))
+    throw input_error(fmt::format("{} ensembles cannot be split over {} ranks; use more --ensembles",
+                                  shape.ensembles, group.size()));
+  stretch_settings mine = s;
+  const chain_range share = share_of(shape.ensembles, group.rank(), group.size());
+  mine.ensembles = share.size();
+  mine.first_ensemble = share.first;
+  const stretch_shape local = stretch_shape_for(mine, info.dim);
+  check_memory(saturating_mul(saturating_mul(local.total(), s.iterations), info.dim), info.dim, sizeof(T),
+               fmt::format("{} walkers x {} draws x {} parameters", local.total(), s.iterations, info.dim));
+  failure_agreed() = false;  // from here a failure may be one rank's only
+  std::unique_ptr<stretch_backend<T>> backend;
+  std::optional<run_folder> folder;  // every file staged, then committed as a unit with run.json last
+  collectively(group, [&] {
+    backend = make_stretch_backend<T>(parse_device_choice(o.device), target, local, T(s.a), seed);
+    if (lead) folder.emplace(o.out);
+  });
+  if (!split) install_interrupt_handler();
   stretch_result<T> r;
-  {
-    progress_bar bar("stretch", o.quiet);
-    r = run_stretch<T>(*backend, info, s, nullptr, &interrupt_flag(),
-                       [&](std::size_t done, std::size_t total) { bar.update(done, total); });
-  }
   const std::string advice = "Check the target's scale, or use a smaller --a";
-  require_finite(r.particles, "the stretch move", advice);
-  require_finite(r.draws, "the stretch move", advice);
-  const auto rows = stretch_summary(r, info);
-  const nlohmann::json tau = stretch_integrated_times(r);  // emcee's, averaged over (up to 16) ensembles
+  collectively(group, [&] {
+    progress_bar bar("stretch", o.quiet || !lead);
+    r = run_stretch<T>(*backend, info, mine, nullptr, split ? nullptr : &interrupt_flag(),
+                       [&](std::size_t done, std::size_t total) { bar.update(done, total); });
+    require_finite(r.particles, "the stretch move", advice);
+    require_finite(r.draws, "the stretch move", advice);
+  });
+  const std::vector<T> particles = gather_in_order(group, r.particles);
+  const std::vector<double> acceptance = gather_in_order(group, r.acceptance);
+  double accepted = 0;  // as run_stretch sums it, over every walker in order
+  for (double a : acceptance) accepted += a;
+  const double acceptance_fraction = accepted / double(shape.total());
+  for (double t : gather_in_order(group, std::vector<double>{r.seconds})) r.seconds = std::max(r.seconds, t);
+  std::vector<parameter_summary> rows;
+  std::string draws_path;  // under mpirun: the complete draws file, to adopt
+  if (split) {
+    npy_slab_file<T> draws_file(group, o.out + "/draws.npy", {shape.total(), r.kept_draws, info.dim});
+    draws_file.write(local.first_walker(), r.draws.data(), local.total());
+    draws_path = draws_file.finish();
+    rows = summarize_split<T>(group, draws_path, npy_slab_file<T>::data_offset, shape.total(), r.kept_draws, info.dim,
+                              info.parameter_names, true);
+  } else {
+    rows = summarize_draws(r.draws.data(), shape.total(), r.kept_draws, info.dim, info.parameter_names);
+  }
+  add_ensemble_mcse(rows, gather_in_order(group, ensemble_means(r, local)), shape.ensembles, r.kept_draws);
+  // emcee's integrated autocorrelation time per parameter, averaged over (up to 16) ensembles.
+  const std::size_t used = std::min<std::size_t>(16, shape.ensembles);
+  const std::vector<double> times = gather_in_order(group, integrated_times(r, local, used));
+  const nlohmann::json tau = average_integrated_times(times, used, info.dim);
   nlohmann::json settings = common_settings(o, seed);
   settings.update({{"ensembles", shape.ensembles}, {"walkers", shape.walkers}, {"burn", s.burn}, {"a", s.a}});
   std::vector<double> per_ensemble(shape.ensembles, 0.0);
-  for (std::size_t g = 0; g < shape.total(); ++g) per_ensemble[g / shape.walkers] += r.acceptance[g] / double(shape.walkers);
-  write_npy(folder.stage("particles.npy"), {shape.total(), info.dim}, r.particles.data());
-  write_npy(folder.stage("draws.npy"), {shape.total(), r.kept_draws, info.dim}, r.draws.data());
-  write_npy(folder.stage("acceptance_fraction_per_ensemble.npy"), {shape.ensembles}, per_ensemble.data());
-  std::string no_netcdf;  // why posterior.nc is not written: libnetcdf missing on this machine
-  if (netcdf_available(&no_netcdf)) {  // each walker's chain as an ArviZ chain, as arviz.from_emcee has them
-    inference_data_writer nc(folder.stage("posterior.nc"), settings,
-                             inference_data_writer::estimate_bytes(r.draws.size(), sizeof(T)));
-    nc.begin_group("posterior", shape.total(), r.kept_draws, settings);
-    nc.put_parameters(r.draws.data(), info.dim, parameter_blocks(info.parameter_names));
-    nc.close();
-  }
-  const nlohmann::json run = {{"settings", settings},
-                              {"device", r.device},
-                              {"dim", info.dim},
-                              {"parameter_names", parameter_names_json(info.parameter_names)},
-                              {"parameter_shapes", parameter_shapes_json(info.parameter_names)},
-                              {"draws", "draws.npy"},
-                              {"draws_shape", {shape.total(), r.kept_draws, info.dim}},
-                              {"particles", "particles.npy"},
-                              {"posterior", no_netcdf.empty() ? nlohmann::json("posterior.nc") : nlohmann::json()},
-                              {"kept_draws", r.kept_draws},
-                              {"acceptance_fraction", r.acceptance_fraction},
-                              {"acceptance_fraction_per_ensemble", "acceptance_fraction_per_ensemble.npy"},
-                              {"integrated_time", tau},
-                              {"interrupted", r.interrupted},
-                              {"seconds", r.seconds},
-                              {"summary", summary_for_json(rows)}};
-  folder.commit(run.dump(2) + "\n", run_folder_files);
+  for (std::size_t g = 0; g < shape.total(); ++g) per_ensemble[g / shape.walkers] += acceptance[g] / double(shape.walkers);
+  std::string no_netcdf = "not written under mpirun";  // why posterior.nc is not written
+  collectively(group, [&] {
+    if (!lead) return;
+    write_npy(folder->stage("particles.npy"), {shape.total(), info.dim}, particles.data());
+    if (split) folder->adopt(draws_path, "draws.npy");
+    else write_npy(folder->stage("draws.npy"), {shape.total(), r.kept_draws, info.dim}, r.draws.data());
+    write_npy(folder->stage("acceptance_fraction_per_ensemble.npy"), {shape.ensembles}, per_ensemble.data());
+    if (!split && netcdf_available(&no_netcdf)) {  // each walker's chain as an ArviZ chain, as arviz.from_emcee has them
+      inference_data_writer nc(folder->stage("posterior.nc"), settings,
+                               inference_data_writer::estimate_bytes(r.draws.size(), sizeof(T)));
+      nc.begin_group("posterior", shape.total(), r.kept_draws, settings);
+      nc.put_parameters(r.draws.data(), info.dim, parameter_blocks(info.parameter_names));
+      nc.close();
+    }
+    nlohmann::json run = {{"settings", settings},
+                          {"device", r.device},
+                          {"dim", info.dim},
+                          {"parameter_names", parameter_names_json(info.parameter_names)},
+                          {"parameter_shapes", parameter_shapes_json(info.parameter_names)},
+                          {"draws", "draws.npy"},
+                          {"draws_shape", {shape.total(), r.kept_draws, info.dim}},
+                          {"particles", "particles.npy"},
+                          {"posterior", no_netcdf.empty() ? nlohmann::json("posterior.nc") : nlohmann::json()},
+                          {"kept_draws", r.kept_draws},
+                          {"acceptance_fraction", acceptance_fraction},
+                          {"acceptance_fraction_per_ensemble", "acceptance_fraction_per_ensemble.npy"},
+                          {"integrated_time", tau},
+                          {"interrupted", r.interrupted},
+                          {"seconds", r.seconds},
+                          {"summary", summary_for_json(rows)}};
+    if (split) run["ranks"] = group.size();
+    folder->commit(run.dump(2) + "\n", run_folder_files);
+  });
+  if (!lead) return;
   if (!o.quiet) {
     std::cout << fmt::format("manychains ensemble: stretch move on {} ({}, {}), {} ensemble(s) x {} walkers x {} draws "
                              "(after {} burn-in), seed {}\n",
                              info.spec, r.device, o.precision, shape.ensembles, shape.walkers, r.kept_draws, s.burn, seed);
     print_summary_table(std::cout, rows);
     std::cout << fmt::format("acceptance fraction {:.3f}; integrated time {}; {:.2f} s; wrote {}/draws.npy, "
-                             "particles.npy, posterior.nc, run.json\n",
-                             r.acceptance_fraction, tau.dump(), r.seconds, o.out);
+                             "particles.npy, {}run.json\n",
+                             acceptance_fraction, tau.dump(), r.seconds, o.out, no_netcdf.empty() ? "posterior.nc, " : "");
   }
-  if (r.acceptance_fraction < 0.05)
-    std::cerr << "warning: acceptance fraction " << r.acceptance_fraction
+  if (acceptance_fraction < 0.05)
+    std::cerr << "warning: acceptance fraction " << acceptance_fraction
               << " is very low; the walkers may be stuck (try more walkers or a smaller --a)\n";
   if (r.interrupted) exit_status() = 130;
 }
@@ -278,6 +328,8 @@ void register_ensemble(CLI::App& app) {
       single ? run_stretch_command<float>(opt, target, seed) : run_stretch_command<double>(opt, target, seed);
     } else {
       if (opt.ensembles != 1 || opt.burn) throw input_error("--ensembles and --burn apply to --method stretch only");
+      if (world().size() > 1)  // one interacting ensemble: every particle needs every other's position each step
+        throw input_error("--method svgd does not run over several processes (mpirun); --method stretch does");
       single ? run_svgd_command<float>(opt, target, seed) : run_svgd_command<double>(opt, target, seed);
     }
   });

@@ -152,13 +152,13 @@ int main(int argc, char** argv) {
     return report("unknown subcommand '" + one_line(argv[1]).substr(0, 40) + "'; give one of " + subcommands,
                   exit_bad_input);
   const auto splits = [](const std::string& name) {  // the commands that run split over ranks (docs/mpi.md)
-    for (const char* s : {"sample", "diagnose", "em", "converge"})
+    for (const char* s : {"sample", "diagnose", "em", "converge", "ensemble"})
       if (name == s) return true;
     return false;
   };
   if (ranks > 1 && argv[1][0] != '-' && !splits(argv[1]))
     return report(std::string(argv[1]) + " does not run over several processes yet; run it without mpirun "
-                      "(sample, diagnose, em and converge do)", exit_bad_input);
+                      "(sample, diagnose, em, converge and ensemble do)", exit_bad_input);
   int status = exit_ok;
   try {
     app.parse(argc, argv);  // a command sets failure_agreed() to false where ranks may differ

@@ -112,7 +112,6 @@ template <class T>
 void run_sample_split(const sample_options& o, const any_target& target, process_group& group) {
   const target_info& info = info_of(target);
   const std::size_t ranks = static_cast<std::size_t>(group.size()), chains = o.settings.chains;
-  if (o.settings.until_ess) throw input_error("--until-ess does not run over several processes (mpirun) yet");
   if (o.settings.save_warmup) throw input_error("--save-warmup does not run over several processes (mpirun): it goes to posterior.nc");
   if (chains < ranks) throw input_error(fmt::format("{} chains cannot be split over {} ranks", chains, ranks));
   failure_agreed() = false;  // from here a failure may be one rank's only
@@ -149,7 +148,9 @@ void run_sample_split(const sample_options& o, const any_target& target, process
                                         {"seed", o.settings.seed}, {"device", o.device}, {"precision", o.precision},
                                         {"tv_every", settings.observe_every}, {"save_warmup", false},
                                         {"chains_reason", o.chains_reason},
-                                        {"until_ess", nullptr}, {"max_draws", nullptr}, {"ranks", ranks}};
+                                        {"until_ess", o.until_ess ? nlohmann::json(*o.until_ess) : nlohmann::json()},
+                                        {"max_draws", o.until_ess ? nlohmann::json(o.settings.max_draws) : nlohmann::json()},
+                                        {"ranks", ranks}};
   collectively(group, [&] {
     if (!lead) return;
     stage_metric_files(*folder, result);

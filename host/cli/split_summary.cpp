@@ -75,6 +75,10 @@ std::vector<parameter_summary> split_rows(process_group& group, const T* all, st
     cols.resize(chains * draws * width);
     for (std::size_t i = 0; i < chains * draws; ++i)
       std::memcpy(cols.data() + i * width, all + i * dim + first, width * sizeof(T));
+    if (how.plain_only) {
+      rows = summarize_draws(cols.data(), chains, draws, width, sub);
+      return;
+    }
     try {
       std::vector<parameter_diagnostics> diags;
       if (how.cuda) {
@@ -98,7 +102,7 @@ std::vector<parameter_summary> split_rows(process_group& group, const T* all, st
 template <class T>
 std::vector<parameter_summary> summarize_split(process_group& group, const std::string& path, std::size_t offset,
                                                std::size_t chains, std::size_t draws, std::size_t dim,
-                                               const std::vector<std::string>& names) {
+                                               const std::vector<std::string>& names, bool plain_only) {
   const std::size_t bytes = offset + chains * draws * dim * sizeof(T);
   void* map = MAP_FAILED;
   collectively(group, [&] {
@@ -114,7 +118,8 @@ std::vector<parameter_summary> summarize_split(process_group& group, const std::
     ~unmap() { ::munmap(at, bytes); }
   } mapped{map, bytes};
   split_diagnosis how;
-  how.plain_fallback = true;
+  how.plain_fallback = !plain_only;
+  how.plain_only = plain_only;
   return split_rows(group, reinterpret_cast<const T*>(static_cast<const char*>(map) + offset), chains, draws, dim,
                     names, how);
 }
@@ -127,9 +132,9 @@ template std::vector<parameter_summary> split_rows<double>(process_group&, const
                                                            const split_diagnosis&);
 template std::vector<parameter_summary> summarize_split<float>(process_group&, const std::string&, std::size_t,
                                                                std::size_t, std::size_t, std::size_t,
-                                                               const std::vector<std::string>&);
+                                                               const std::vector<std::string>&, bool);
 template std::vector<parameter_summary> summarize_split<double>(process_group&, const std::string&, std::size_t,
                                                                 std::size_t, std::size_t, std::size_t,
-                                                                const std::vector<std::string>&);
+                                                                const std::vector<std::string>&, bool);
 
 }  // namespace manychains::cli

@@ -18,13 +18,14 @@ namespace manychains::cli {
 template <class T>
 std::vector<parameter_summary> summarize_split(process_group& group, const std::string& path, std::size_t offset,
                                                std::size_t chains, std::size_t draws, std::size_t dim,
-                                               const std::vector<std::string>& names);
+                                               const std::vector<std::string>& names, bool plain_only = false);
 
 /// How split_rows diagnoses a process's columns.
 struct split_diagnosis {
   diagnose_options options;
   bool cuda = false;            ///< on this process's GPU (the columns copied there as doubles)
   bool plain_fallback = false;  ///< a non-finite draw: plain mean/sd/quantiles (sample), not an error (diagnose)
+  bool plain_only = false;      ///< only mean/sd/quantiles, as summarize_draws (ensemble)
 };
 
 /// Rows for the (chains, draws, dim) array `all` (every process sees it, e.g. through a memory

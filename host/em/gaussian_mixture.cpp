@@ -5,7 +5,6 @@
 #include <Eigen/Dense>
 #include <chrono>
 #include <cmath>
-#include <exception>
 #include <random>
 
 #include <fmt/format.h>
@@ -203,14 +202,6 @@ gaussian_mixture& gaussian_mixture::fit(matrix_view xv, const em_rows& rows) {
     std::unique_ptr<em_backend<T>> backend;
     collectively(group, [&] { backend = make_em_backend<T>(o.device, x.data(), local, d, K, type, n); });
     device_name_ = backend->device_name();
-    // From here every process computes the same values (sums over all rows), so a failure
-    // (a singular covariance, a log-likelihood not finite) is every process's alike.
-    struct agreed_failures {
-      process_group& group;
-      ~agreed_failures() {
-        if (std::uncaught_exceptions() > 0 && group.size() > 1) failure_agreed() = true;
-      }
-    } agreed{group};
     fit_outcome best;
     bool have_best = false;
     std::vector<double> nk, sx, scatter;
@@ -281,7 +272,15 @@ gaussian_mixture& gaussian_mixture::fit(matrix_view xv, const em_rows& rows) {
     }
     return best;
   };
-  fit_outcome best = o.precision == em_precision::float32 ? run(float{}) : run(double{});
+  fit_outcome best;
+  try {
+    best = o.precision == em_precision::float32 ? run(float{}) : run(double{});
+  } catch (const input_error&) {
+    // Every process computes the same values (sums over all rows), so an input error (a
+    // singular covariance, a log-likelihood not finite) is every process's alike.
+    if (group.size() > 1) failure_agreed() = true;
+    throw;
+  }
   for (int k = 0; k < K; ++k)
     for (int j = 0; j < d; ++j) best.params.means[std::size_t(k) * d + j] += centre[j];
   params_ = std::move(best.params);

@@ -10,16 +10,19 @@ namespace manychains {
 
 template <class T>
 std::vector<T> ensemble_starts(const target_info& info, std::size_t count, std::uint64_t seed,
-                               const std::function<std::vector<T>(const std::vector<T>&)>& logdensity) {
+                               const std::function<std::vector<T>(const std::vector<T>&)>& logdensity,
+                               std::uint64_t first) {
   // Starting points read subsequences 2^63 + g, apart from the moves' streams g.
   constexpr std::uint64_t start_streams = std::uint64_t(1) << 63;
-  return draw_starting_points<T>(info, count, seed, start_streams, logdensity, "walker", 0).first;
+  return draw_starting_points<T>(info, count, seed, start_streams + first, logdensity, "walker", first).first;
 }
 
 template std::vector<float> ensemble_starts<float>(const target_info&, std::size_t, std::uint64_t,
-                                                   const std::function<std::vector<float>(const std::vector<float>&)>&);
+                                                   const std::function<std::vector<float>(const std::vector<float>&)>&,
+                                                   std::uint64_t);
 template std::vector<double> ensemble_starts<double>(
-    const target_info&, std::size_t, std::uint64_t, const std::function<std::vector<double>(const std::vector<double>&)>&);
+    const target_info&, std::size_t, std::uint64_t, const std::function<std::vector<double>(const std::vector<double>&)>&,
+    std::uint64_t);
 
 template <class T>
 std::unique_ptr<stretch_backend<T>> make_stretch_backend(device_choice choice, const any_target& target,

@@ -12,6 +12,7 @@ stretch_shape stretch_shape_for(const stretch_settings& s, std::size_t dim) {
   stretch_shape shape;
   shape.dim = dim;
   shape.ensembles = s.ensembles;
+  shape.first_ensemble = s.first_ensemble;
   shape.walkers = s.walkers ? s.walkers : std::max<std::size_t>(32, 2 * dim + (2 * dim) % 2);
   MC_EXPECTS(shape.ensembles >= 1, "--ensembles must be at least 1");
   MC_EXPECTS(shape.walkers % 2 == 0, "stretch: --particles (walkers per ensemble) must be even, not " +
@@ -40,7 +41,8 @@ stretch_result<T> run_stretch(stretch_backend<T>& backend, const target_info& in
     backend.initialize(*start);
   } else {
     backend.initialize(ensemble_starts<T>(info, n, s.seed,
-                                          [&](const std::vector<T>& x) { return backend.logdensity(x); }));
+                                          [&](const std::vector<T>& x) { return backend.logdensity(x); },
+                                          shape.first_walker()));
   }
   out.draws.assign(n * s.iterations * d, T(0));
   std::vector<std::uint64_t> burn_accepted(n, 0), accepted(n, 0);

@@ -22,6 +22,7 @@ class lone_process final : public process_group {
     const char* p = static_cast<const char*>(data);
     return std::vector<char>(p, p + bytes);
   }
+  std::vector<char> all_to_all(const std::vector<std::vector<char>>& to) override { return to.at(0); }
   void barrier() override {}
   [[noreturn]] void abort(int code) override { std::exit(code); }
 };

@@ -80,6 +80,30 @@ class mpi_group final : public process_group {
           "MPI_Allgatherv");
     return all;
   }
+  std::vector<char> all_to_all(const std::vector<std::vector<char>>& to) override {
+    const std::size_t r = static_cast<std::size_t>(size_);
+    if (to.size() != r) throw error("MPI: all_to_all needs one message per rank");
+    std::vector<int> send_counts(r), send_offsets(r), recv_counts(r), recv_offsets(r);
+    std::vector<char> out;  // every message to send, in rank order
+    for (std::size_t q = 0; q < r; ++q) {
+      send_counts[q] = as_count(to[q].size());
+      send_offsets[q] = as_count(out.size());
+      out.insert(out.end(), to[q].begin(), to[q].end());
+    }
+    check(MPI_Alltoall(send_counts.data(), 1, MPI_INT, recv_counts.data(), 1, MPI_INT, MPI_COMM_WORLD),
+          "MPI_Alltoall");
+    std::size_t total = 0;
+    for (std::size_t q = 0; q < r; ++q) {
+      recv_offsets[q] = as_count(total);
+      total += static_cast<std::size_t>(recv_counts[q]);
+    }
+    as_count(total);
+    std::vector<char> in(total);
+    check(MPI_Alltoallv(out.data(), send_counts.data(), send_offsets.data(), MPI_BYTE, in.data(), recv_counts.data(),
+                        recv_offsets.data(), MPI_BYTE, MPI_COMM_WORLD),
+          "MPI_Alltoallv");
+    return in;
+  }
   void barrier() override { check(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier"); }
   [[noreturn]] void abort(int code) override {
     remove_temp_files();

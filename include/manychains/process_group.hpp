@@ -36,6 +36,9 @@ class process_group {
   virtual void fold_in_order(std::vector<double>& acc, const std::function<void(std::vector<double>&)>& add) = 0;
   /// Every process's bytes, concatenated in process order, on every process.
   virtual std::vector<char> all_gather(const void* data, std::size_t bytes) = 0;
+  /// `to[q]` goes to process q; returns what every process sent this one, concatenated in
+  /// process order.
+  virtual std::vector<char> all_to_all(const std::vector<std::vector<char>>& to) = 0;
   virtual void barrier() = 0;
   /// Ends every process of the group with exit status `code` (after this one's clean-up).
   [[noreturn]] virtual void abort(int code) = 0;

@@ -21,7 +21,11 @@ namespace manychains {
 /// Shape of a stretch-move run: `ensembles` independent ensembles of `walkers` walkers each.
 struct stretch_shape {
   std::size_t ensembles = 1, walkers = 32, dim = 0;
+  /// Global index of the first ensemble: walker g here moves with stream first_walker() + g (a
+  /// process running some of a run's ensembles, under mpirun).
+  std::size_t first_ensemble = 0;
   std::size_t total() const { return ensembles * walkers; }
+  std::uint64_t first_walker() const { return static_cast<std::uint64_t>(first_ensemble) * walkers; }
 };
 
 template <class T>

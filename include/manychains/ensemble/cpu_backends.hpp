@@ -88,7 +88,8 @@ class cpu_stretch_backend final : public stretch_backend<T> {
   void update(std::size_t item, int h, std::uint64_t step, std::vector<std::uint64_t>& accepted) {
     const std::size_t w = shape_.walkers, half = w / 2;
     const bool moved = stretch_update(ref_, x_.data(), logp_.data(), proposal_.data(), grad_.data(),
-                                      walker_layout{shape_.dim, 1}, w, shape_.dim, h, item, a_, seed_, step);
+                                      walker_layout{shape_.dim, 1}, w, shape_.dim, h, item, a_, seed_, step,
+                                      shape_.first_walker());
     if (moved) ++accepted[(item / half) * w + static_cast<std::size_t>(h) * half + item % half];
   }
   void record(std::size_t g0, std::size_t g1, T* draws, std::size_t draws_per_walker, std::size_t draw) const {

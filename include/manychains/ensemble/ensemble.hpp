@@ -19,17 +19,20 @@ namespace manychains {
 using ensemble_progress = std::function<void(std::size_t, std::size_t)>;
 
 /// Starting points center + radius ∘ U(-1, 1) for `count` walkers or particles, walker g drawing
-/// from Philox subsequence 2^63 + g (disjoint from the moves' subsequences g), redrawn (up to
-/// 100 times) where `logdensity` is not finite. Throws input_error when no finite start is found.
+/// from Philox subsequence 2^63 + first + g (disjoint from the moves' subsequences), redrawn (up
+/// to 100 times) where `logdensity` is not finite. Throws input_error when no finite start is found.
+/// `first`: the global index of the first walker (some of a run's ensembles, under mpirun).
 template <class T>
 std::vector<T> ensemble_starts(const target_info& info, std::size_t count, std::uint64_t seed,
-                               const std::function<std::vector<T>(const std::vector<T>&)>& logdensity);
+                               const std::function<std::vector<T>(const std::vector<T>&)>& logdensity,
+                               std::uint64_t first = 0);
 
 // ---------------------------------------------------------------------------------------------
 // Stretch move
 
 struct stretch_settings {
   std::size_t ensembles = 1;
+  std::size_t first_ensemble = 0;  ///< global index of the first (its walkers' streams), under mpirun
   std::size_t walkers = 0;     ///< per ensemble; 0: max(32, 2·dim) rounded up to even
   std::size_t iterations = 1000;
   std::size_t burn = 0;        ///< steps run before draws are kept

@@ -86,15 +86,17 @@ struct walker_layout {
 /// One walker's update within its ensemble: `item` numbers the walkers of the half being updated
 /// over all ensembles, item = ensemble · (W/2) + i, so one loop or one thread grid covers every
 /// ensemble. `proposal` and `grad` are scratch arrays laid out like `x`. Returns whether it moved.
+/// `first_walker`: the global index of walker 0 here (its stream), when these are some of a run's
+/// ensembles.
 template <class T, class Ref>
 MC_HD bool stretch_update(const Ref& target, T* x, T* logp, T* proposal, T* grad, walker_layout layout,
                           std::size_t walkers, std::size_t dim, int half_index, std::size_t item, T a,
-                          std::uint64_t seed, std::uint64_t step) {
+                          std::uint64_t seed, std::uint64_t step, std::uint64_t first_walker = 0) {
   const std::size_t half = walkers / 2;
   const std::size_t ensemble = item / half;
   const std::size_t base = ensemble * walkers;
   const std::size_t g = base + static_cast<std::size_t>(half_index) * half + item % half;
-  const stretch_draw<T> d = draw_stretch<T>(seed, g, step, half, a);
+  const stretch_draw<T> d = draw_stretch<T>(seed, first_walker + g, step, half, a);
   const std::size_t partner = base + static_cast<std::size_t>(1 - half_index) * half + d.partner;
   return stretch_move(target, layout.at(x, g), logp + g, as_const(layout.at(x, partner)), layout.at(proposal, g),
                       layout.at(grad, g), dim, d);

@@ -29,10 +29,12 @@ __global__ void stretch_logdensity_kernel(Ref target, const T* x, std::size_t n,
 template <class T, class Ref>
 __global__ void stretch_half_kernel(Ref target, T* x, T* logp, T* proposal, T* grad, walker_layout layout,
                                     std::size_t walkers, std::size_t dim, int half_index, std::size_t items, T a,
-                                    std::uint64_t seed, std::uint64_t step, unsigned long long* accepted) {
+                                    std::uint64_t seed, std::uint64_t step, std::uint64_t first_walker,
+                                    unsigned long long* accepted) {
   const std::size_t item = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
   if (item >= items) return;
-  if (stretch_update(target, x, logp, proposal, grad, layout, walkers, dim, half_index, item, a, seed, step)) {
+  if (stretch_update(target, x, logp, proposal, grad, layout, walkers, dim, half_index, item, a, seed, step,
+                     first_walker)) {
     const std::size_t half = walkers / 2;
     ++accepted[(item / half) * walkers + static_cast<std::size_t>(half_index) * half + item % half];
   }
@@ -82,7 +84,7 @@ class cuda_stretch_backend final : public stretch_backend<T> {
       for (int h = 0; h < 2; ++h) {
         stretch_half_kernel<T, Ref><<<stretch_grid(items), stretch_block>>>(
             ref_, x_.data(), logp_.data(), proposal_.data(), grad_.data(), layout, shape_.walkers, d, h, items, a_,
-            seed_, first_step + s, accepted_.data());
+            seed_, first_step + s, shape_.first_walker(), accepted_.data());
         MC_CUDA_TRY(cudaGetLastError());
       }
       if (draws) {
