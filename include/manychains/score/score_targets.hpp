@@ -1,0 +1,49 @@
+/// \file score_targets.hpp
+/// The built-in noise-conditional score targets: a Gaussian mixture convolved with N(0, σ² I),
+/// whose score is exact at every noise level. Like the built-in targets of targets.hpp each owns
+/// its parameters as double (`params`) and makes a trivially copyable ref over a copy in the
+/// backend's precision (`ref<T>`), so target_ref.hpp's binding hands them to both backends.
+/// Built by make_score_target (host/score/score_targets.hpp) from a spec `noisy-mixture:…`.
+#pragma once
+
+#include <cstddef>
+#include <variant>
+#include <vector>
+
+#include "manychains/score/noisy_full_mixture.hpp"
+#include "manychains/score/noisy_mixture.hpp"
+#include "manychains/targets.hpp"
+
+namespace manychains {
+
+/// Isotropic components Σ_k = v_k I: params = weights (K), means (K×d), variances (K).
+struct noisy_isotropic_mixture_target {
+  target_info info;
+  std::vector<double> params;
+  std::size_t components = 0;
+  template <class T>
+  noisy_gaussian_mixture<T> ref(const T* p) const {
+    const std::size_t k = components, d = info.dim;
+    return {p, p + k, p + k + k * d, k, d};
+  }
+};
+
+/// Full covariances Σ_k = U_k Λ_k U_kᵀ: params = weights (K), means (K×d), U (K×d×d), Λ (K×d).
+struct noisy_mixture_target {
+  target_info info;
+  std::vector<double> params;
+  std::size_t components = 0;
+  template <class T>
+  noisy_full_mixture<T> ref(const T* p) const {
+    const std::size_t k = components, d = info.dim;
+    return {p, p + k, p + k + k * d, p + k + k * d + k * d * d, k, d};
+  }
+};
+
+using any_score_target = std::variant<noisy_isotropic_mixture_target, noisy_mixture_target>;
+
+inline const target_info& info_of(const any_score_target& t) {
+  return std::visit([](const auto& v) -> const target_info& { return v.info; }, t);
+}
+
+}  // namespace manychains
