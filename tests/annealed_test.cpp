@@ -9,7 +9,7 @@
 
 #include "annealed_user_score.hpp"
 #include "manychains/score/score_backends.hpp"
-#include "score/score_targets.hpp"
+#include "manychains/score/score_targets.hpp"
 
 #include "manychains/philox.hpp"
 #include "manychains/random_variates.hpp"

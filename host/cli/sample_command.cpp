@@ -28,7 +28,7 @@
 #include "posterior_file.hpp"
 #include "run_report.hpp"
 #include "score_sample.hpp"
-#include "score/score_targets.hpp"
+#include "manychains/score/score_targets.hpp"
 #include "target_spec.hpp"
 #include "tv_report.hpp"
 

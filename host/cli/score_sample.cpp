@@ -25,7 +25,7 @@
 #include "manychains/resources.hpp"
 #include "manychains/score/score_backends.hpp"
 #include "manychains/summary.hpp"
-#include "score/score_targets.hpp"
+#include "manychains/score/score_targets.hpp"
 
 namespace manychains::cli {
 namespace {

@@ -1,4 +1,4 @@
-#include "score/score_targets.hpp"
+#include "manychains/score/score_targets.hpp"
 
 #include <Eigen/Dense>
 #include <algorithm>

@@ -3,10 +3,11 @@
 /// whose score is exact at every noise level. Like the built-in targets of targets.hpp each owns
 /// its parameters as double (`params`) and makes a trivially copyable ref over a copy in the
 /// backend's precision (`ref<T>`), so target_ref.hpp's binding hands them to both backends.
-/// Built by make_score_target (host/score/score_targets.hpp) from a spec `noisy-mixture:…`.
+/// Built by make_score_target from a spec `noisy-mixture:…`.
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <variant>
 #include <vector>
 
@@ -45,5 +46,15 @@ using any_score_target = std::variant<noisy_isotropic_mixture_target, noisy_mixt
 inline const target_info& info_of(const any_score_target& t) {
   return std::visit([](const auto& v) -> const target_info& { return v.info; }, t);
 }
+
+/// Whether the spec names a score-only target (one that gives s(x, σ) and no log-density).
+bool is_score_target(const std::string& spec_text);
+
+/// Parses `noisy-mixture:dim=…,weights=…,means=…,scales=…|covs=…`; input_error for a bad spec,
+/// naming the key (host/score/score_targets.cpp).
+any_score_target make_score_target(const std::string& spec_text);
+
+/// The score targets' lines of `--target` help.
+std::string score_target_help();
 
 }  // namespace manychains
