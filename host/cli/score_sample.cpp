@@ -81,8 +81,7 @@ void run_with(const score_run& s, const any_score_target& target) {
   require_disk(fmt::format("draws.npy, posterior.nc and levels.npy ({} chains x {} parameters)", n, d),
                saturating_mul(saturating_mul(n, d), saturating_mul(sizeof(T), saturating_add(2 * kept, snapshots))),
                s.r.out, "use fewer chains or draws");
-  auto engine = std::visit(
-      [&](const auto& t) { return make_score_engine_for<T>(parse_device_choice(s.r.device), t, n, st.seed); }, target);
+  auto engine = make_score_engine<T>(parse_device_choice(s.r.device), target, n, st.seed);
   run_folder folder(s.r.out);
   install_interrupt_handler();
   std::vector<double> spread(d);

@@ -38,17 +38,21 @@ struct noisy_full_mixture {
     return log(weights[c]) - T(0.5) * (q + log_det);
   }
 
+  /// One pass over the components with a running maximum (online softmax): r_k, then
+  /// −r_k U_k (Λ_k + σ²)⁻¹ u with u recomputed rather than stored.
   MC_HD_INLINE void score(const T* x, T sigma, T* out) const {
     const T s2 = sigma * sigma;
-    T max_l = -INFINITY;
+    T max_l = -INFINITY, norm = 0;
+    for (std::size_t i = 0; i < dim; ++i) out[i] = 0;
     for (std::size_t c = 0; c < k; ++c) {
       const T l = log_component(x, c, s2);
-      max_l = l > max_l ? l : max_l;
-    }
-    for (std::size_t i = 0; i < dim; ++i) out[i] = 0;
-    T norm = 0;
-    for (std::size_t c = 0; c < k; ++c) {  // r_k, then −r_k U_k (Λ_k + σ²)⁻¹ u: recomputed, not stored
-      const T r = exp(log_component(x, c, s2) - max_l);
+      if (l > max_l) {  // rescale what was summed against the old maximum
+        const T shrink = max_l == -INFINITY ? T(0) : exp(max_l - l);
+        norm *= shrink;
+        for (std::size_t i = 0; i < dim; ++i) out[i] *= shrink;
+        max_l = l;
+      }
+      const T r = exp(l - max_l);
       norm += r;
       const T* u = basis + c * dim * dim;
       for (std::size_t j = 0; j < dim; ++j) {

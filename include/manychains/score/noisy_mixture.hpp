@@ -27,18 +27,21 @@ struct noisy_gaussian_mixture {
     return log(weights[c]) - T(0.5) * r2 / var - T(0.5) * T(dim) * log(var);
   }
 
+  /// One pass over the components with a running maximum (online softmax): one exp and one
+  /// log-density per component, no per-component arrays on the device.
   MC_HD_INLINE void score(const T* x, T sigma, T* out) const {
     const T s2 = sigma * sigma;
-    T max_l = -INFINITY;
-    for (std::size_t c = 0; c < k; ++c) {
-      const T l = log_component(x, c, variances[c] + s2);
-      max_l = l > max_l ? l : max_l;
-    }
+    T max_l = -INFINITY, norm = 0;
     for (std::size_t i = 0; i < dim; ++i) out[i] = 0;
-    T norm = 0;
-    for (std::size_t c = 0; c < k; ++c) {  // two passes: no per-component arrays on the device
-      const T var = variances[c] + s2;
-      const T r = exp(log_component(x, c, var) - max_l);
+    for (std::size_t c = 0; c < k; ++c) {
+      const T var = variances[c] + s2, l = log_component(x, c, var);
+      if (l > max_l) {  // rescale what was summed against the old maximum
+        const T shrink = max_l == -INFINITY ? T(0) : exp(max_l - l);
+        norm *= shrink;
+        for (std::size_t i = 0; i < dim; ++i) out[i] *= shrink;
+        max_l = l;
+      }
+      const T r = exp(l - max_l);
       norm += r;
       for (std::size_t i = 0; i < dim; ++i) out[i] += r * (means[c * dim + i] - x[i]) / var;
     }

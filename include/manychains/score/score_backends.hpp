@@ -16,6 +16,7 @@
 #include "manychains/devices.hpp"
 #include "manychains/score/score_cpu.hpp"
 #include "manychains/score/score_engine.hpp"
+#include "manychains/score/score_targets.hpp"
 
 namespace manychains {
 
@@ -54,5 +55,11 @@ std::unique_ptr<score_engine<T>> make_score_engine_for(device_choice choice, con
     return make_cuda_score_engine_for<T>(target, n_chains, seed, first_chain);
   return make_cpu_score_engine_for<T>(target, n_chains, seed, first_chain);
 }
+
+/// The engine of a built-in score target (instantiated for float and double in the host library,
+/// host/score/score_engines.cpp, so that callers need not compile the steps themselves).
+template <class T>
+std::unique_ptr<score_engine<T>> make_score_engine(device_choice choice, const any_score_target& target,
+                                                   std::size_t n_chains, std::uint64_t seed);
 
 }  // namespace manychains
