@@ -119,7 +119,7 @@ any_score_target make_score_target(const std::string& spec_text) {
   const bool isotropic = !spec.has("covs");
   if (isotropic) {
     for (const auto& c : covs) params.push_back(c(0, 0));
-    return noisy_isotropic_mixture_target{info, params, k};
+    return noisy_isotropic_mixture_target{{info, params, k}};
   }
   std::vector<double> eigenvalues;
   for (std::size_t c = 0; c < k; ++c) {
@@ -131,7 +131,7 @@ any_score_target make_score_target(const std::string& spec_text) {
     for (std::size_t j = 0; j < d; ++j) eigenvalues.push_back(eig.eigenvalues()(j));
   }
   params.insert(params.end(), eigenvalues.begin(), eigenvalues.end());
-  return noisy_mixture_target{info, params, k};
+  return noisy_mixture_target{{info, params, k}};
 }
 
 std::string score_target_help() {

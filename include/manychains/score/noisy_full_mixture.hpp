@@ -9,6 +9,7 @@
 #include <cstddef>
 
 #include "manychains/config.hpp"
+#include "manychains/score/mixture_score.hpp"
 
 namespace manychains {
 
@@ -38,29 +39,17 @@ struct noisy_full_mixture {
     return log(weights[c]) - T(0.5) * (q + log_det);
   }
 
-  /// One pass over the components with a running maximum (online softmax): r_k, then
-  /// −r_k U_k (Λ_k + σ²)⁻¹ u with u recomputed rather than stored.
   MC_HD_INLINE void score(const T* x, T sigma, T* out) const {
     const T s2 = sigma * sigma;
-    T max_l = -INFINITY, norm = 0;
-    for (std::size_t i = 0; i < dim; ++i) out[i] = 0;
-    for (std::size_t c = 0; c < k; ++c) {
-      const T l = log_component(x, c, s2);
-      if (l > max_l) {  // rescale what was summed against the old maximum
-        const T shrink = max_l == -INFINITY ? T(0) : exp(max_l - l);
-        norm *= shrink;
-        for (std::size_t i = 0; i < dim; ++i) out[i] *= shrink;
-        max_l = l;
-      }
-      const T r = exp(l - max_l);
-      norm += r;
-      const T* u = basis + c * dim * dim;
-      for (std::size_t j = 0; j < dim; ++j) {
-        const T coef = r * coordinate(x, c, j) / (eigenvalues[c * dim + j] + s2);
-        for (std::size_t i = 0; i < dim; ++i) out[i] -= coef * u[i * dim + j];
-      }
-    }
-    for (std::size_t i = 0; i < dim; ++i) out[i] /= norm;
+    mixture_score<T>(
+        k, dim, out, [&](std::size_t c) { return log_component(x, c, s2); },
+        [&](std::size_t c, T r, T* g) {  // −r U_k (Λ_k + σ²)⁻¹ u, u recomputed rather than stored
+          const T* u = basis + c * dim * dim;
+          for (std::size_t j = 0; j < dim; ++j) {
+            const T coef = r * coordinate(x, c, j) / (eigenvalues[c * dim + j] + s2);
+            for (std::size_t i = 0; i < dim; ++i) g[i] -= coef * u[i * dim + j];
+          }
+        });
   }
 };
 

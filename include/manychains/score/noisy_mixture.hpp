@@ -8,6 +8,7 @@
 #include <cstddef>
 
 #include "manychains/config.hpp"
+#include "manychains/score/mixture_score.hpp"
 
 namespace manychains {
 
@@ -27,25 +28,14 @@ struct noisy_gaussian_mixture {
     return log(weights[c]) - T(0.5) * r2 / var - T(0.5) * T(dim) * log(var);
   }
 
-  /// One pass over the components with a running maximum (online softmax): one exp and one
-  /// log-density per component, no per-component arrays on the device.
   MC_HD_INLINE void score(const T* x, T sigma, T* out) const {
     const T s2 = sigma * sigma;
-    T max_l = -INFINITY, norm = 0;
-    for (std::size_t i = 0; i < dim; ++i) out[i] = 0;
-    for (std::size_t c = 0; c < k; ++c) {
-      const T var = variances[c] + s2, l = log_component(x, c, var);
-      if (l > max_l) {  // rescale what was summed against the old maximum
-        const T shrink = max_l == -INFINITY ? T(0) : exp(max_l - l);
-        norm *= shrink;
-        for (std::size_t i = 0; i < dim; ++i) out[i] *= shrink;
-        max_l = l;
-      }
-      const T r = exp(l - max_l);
-      norm += r;
-      for (std::size_t i = 0; i < dim; ++i) out[i] += r * (means[c * dim + i] - x[i]) / var;
-    }
-    for (std::size_t i = 0; i < dim; ++i) out[i] /= norm;
+    mixture_score<T>(
+        k, dim, out, [&](std::size_t c) { return log_component(x, c, variances[c] + s2); },
+        [&](std::size_t c, T r, T* g) {
+          const T var = variances[c] + s2;
+          for (std::size_t i = 0; i < dim; ++i) g[i] += r * (means[c * dim + i] - x[i]) / var;
+        });
   }
 };
 

@@ -17,11 +17,15 @@
 
 namespace manychains {
 
-/// Isotropic components Σ_k = v_k I: params = weights (K), means (K×d), variances (K).
-struct noisy_isotropic_mixture_target {
+/// What both forms own: the target's description, its parameters as double, K.
+struct noisy_mixture_tables {
   target_info info;
   std::vector<double> params;
   std::size_t components = 0;
+};
+
+/// Isotropic components Σ_k = v_k I: params = weights (K), means (K×d), variances (K).
+struct noisy_isotropic_mixture_target : noisy_mixture_tables {
   template <class T>
   noisy_gaussian_mixture<T> ref(const T* p) const {
     const std::size_t k = components, d = info.dim;
@@ -30,10 +34,7 @@ struct noisy_isotropic_mixture_target {
 };
 
 /// Full covariances Σ_k = U_k Λ_k U_kᵀ: params = weights (K), means (K×d), U (K×d×d), Λ (K×d).
-struct noisy_mixture_target {
-  target_info info;
-  std::vector<double> params;
-  std::size_t components = 0;
+struct noisy_mixture_target : noisy_mixture_tables {
   template <class T>
   noisy_full_mixture<T> ref(const T* p) const {
     const std::size_t k = components, d = info.dim;
