@@ -76,6 +76,10 @@ TEST(AnnealedCli, WritesLastLevelDrawsAndLevelsAndRecoversWeights) {
   ASSERT_EQ(r2.exit_code, 0) << r2.output;
   EXPECT_EQ(bytes_of(out + "/draws.npy"), bytes_of(again + "/draws.npy"));
   EXPECT_FALSE(std::filesystem::exists(again + "/levels.npy"));
+  // Another run into the folder removes levels.npy with the rest of the previous run.
+  const auto r3 = run_command(cli() + " sample --target gaussian --chains 4 --warmup 10 --draws 10 --seed 1 --quiet --out " + out);
+  ASSERT_EQ(r3.exit_code, 0) << r3.output;
+  EXPECT_FALSE(std::filesystem::exists(out + "/levels.npy"));
   std::filesystem::remove_all(out);
   std::filesystem::remove_all(again);
 }

@@ -179,9 +179,7 @@ void run_with(const score_run& s, const any_score_target& target) {
   }
   if (info.true_mean) report["true_mean"] = *info.true_mean;
   if (info.true_sd) report["true_sd"] = *info.true_sd;
-  folder.commit(report.dump(2) + "\n", {"draws.npy", "posterior.nc", "levels.npy", "particles.npy",
-                                        "inverse_metric_sqrt.npy", "inverse_metric_factor.npy",
-                                        "acceptance_fraction_per_ensemble.npy"});
+  folder.commit(report.dump(2) + "\n", run_folder_files);
   if (!no_netcdf.empty()) std::cerr << "warning: posterior.nc not written: libnetcdf could not be loaded (" << no_netcdf << ")\n";
   if (!s.r.quiet) {
     if (s.annealed)
