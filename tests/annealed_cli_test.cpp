@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -67,6 +68,13 @@ TEST(AnnealedCli, WritesLastLevelDrawsAndLevelsAndRecoversWeights) {
   EXPECT_DOUBLE_EQ(run["true_mean"][0].get<double>(), -2.4);
   const auto& row = run["summary"][0];  // the mean against the exact −2.4, MCSE = sd / sqrt(chains)
   EXPECT_LT(std::fabs(row["mean"].get<double>() + 2.4), 5 * row["mcse_mean"].get<double>()) << row.dump();
+  const auto& tv = run["tv_to_exact"];  // shrinking over the levels, at the noise floor at the end
+  ASSERT_EQ(tv["levels_max"].size(), levels);
+  const double floor = tv["noise_floor"].get<double>();
+  std::printf("marginal TV per level: %s (noise floor %.3f)\n", tv["levels_max"].dump().c_str(), floor);
+  EXPECT_GT(tv["levels_max"][0].get<double>() - tv["max"].get<double>(), 5 * floor);
+  EXPECT_LT(tv["max"].get<double>(), 3 * floor);
+  EXPECT_DOUBLE_EQ(tv["levels_max"][levels - 1].get<double>(), tv["max"].get<double>());
   if (std::filesystem::exists(out + "/posterior.nc")) EXPECT_EQ(run["posterior"], "posterior.nc");
 
   const std::string again = temp_dir("annealed-again");  // the same seed gives the same draws

@@ -229,3 +229,13 @@ TEST(ScoreEngine, SameChainsForAnyThreadCountCallSplitAndFactory) {
   EXPECT_EQ(std::vector<double>(split.end() - 2 * n, split.end()), one);
   EXPECT_EQ(engine->device_name(), "cpu");
 }
+
+TEST(NoisyMixture, ExactMarginalQuantilesInvertTheMixtureCdf) {
+  // Marginal of x_1: 0.3 N(2, 2) + 0.7 N(0, 0.3) (the covariances' (1,1) entries, from the spec).
+  const auto quantile = exact_marginal_quantiles(
+      make_score_target("noisy-mixture:dim=2,means=-1;2/3;0,weights=0.3/0.7,covs=1;0.6;0.6;2/0.5;-0.2;-0.2;0.3"));
+  for (double x : {-3.0, -0.2, 0.0, 1.7, 5.0}) {
+    const double p = 0.3 * 0.5 * std::erfc(-(x - 2) / std::sqrt(2 * 2.0)) + 0.7 * 0.5 * std::erfc(-x / std::sqrt(2 * 0.3));
+    EXPECT_NEAR(quantile(1, p), x, 1e-9) << p;
+  }
+}

@@ -3,6 +3,7 @@
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 #include "manychains/error.hpp"
 #include "target_spec.hpp"
@@ -132,6 +133,52 @@ any_score_target make_score_target(const std::string& spec_text) {
   }
   params.insert(params.end(), eigenvalues.begin(), eigenvalues.end());
   return noisy_mixture_target{{info, params, k}};
+}
+
+std::function<double(std::size_t, double)> exact_marginal_quantiles(const any_score_target& target) {
+  // Per dimension j: weights w_k, means μ_kj and variances (Σ_k)_jj of the components.
+  struct marginal {
+    std::vector<double> w, mu, sd;
+  };
+  std::vector<marginal> m;
+  std::visit(
+      [&](const auto& t) {
+        const auto ref = t.template ref<double>(t.params.data());
+        const std::size_t k = t.components, d = t.info.dim;
+        m.assign(d, marginal{});
+        for (std::size_t j = 0; j < d; ++j)
+          for (std::size_t c = 0; c < k; ++c) {
+            double var = 0;
+            if constexpr (std::is_same_v<std::decay_t<decltype(t)>, noisy_isotropic_mixture_target>) {
+              var = ref.variances[c];
+            } else {  // (U Λ Uᵀ)_jj
+              for (std::size_t l = 0; l < d; ++l)
+                var += ref.basis[c * d * d + j * d + l] * ref.basis[c * d * d + j * d + l] * ref.eigenvalues[c * d + l];
+            }
+            m[j].w.push_back(ref.weights[c]);
+            m[j].mu.push_back(ref.means[c * d + j]);
+            m[j].sd.push_back(std::sqrt(var));
+          }
+      },
+      target);
+  return [m](std::size_t j, double p) {
+    const marginal& mj = m[j];
+    const auto cdf = [&](double x) {
+      double f = 0;
+      for (std::size_t c = 0; c < mj.w.size(); ++c) f += mj.w[c] * 0.5 * std::erfc(-(x - mj.mu[c]) / (mj.sd[c] * M_SQRT2));
+      return f;
+    };
+    double lo = mj.mu[0], hi = mj.mu[0];
+    for (std::size_t c = 0; c < mj.w.size(); ++c) {  // every component's ±40 sd: F is 0 and 1 there
+      lo = std::min(lo, mj.mu[c] - 40 * mj.sd[c]);
+      hi = std::max(hi, mj.mu[c] + 40 * mj.sd[c]);
+    }
+    for (int it = 0; it < 200 && hi - lo > 1e-12 * (1 + std::abs(lo) + std::abs(hi)); ++it) {
+      const double mid = 0.5 * (lo + hi);
+      (cdf(mid) < p ? lo : hi) = mid;
+    }
+    return 0.5 * (lo + hi);
+  };
 }
 
 std::string score_target_help() {

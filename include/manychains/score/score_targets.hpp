@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -54,6 +55,10 @@ bool is_score_target(const std::string& spec_text);
 /// Parses `noisy-mixture:dim=…,weights=…,means=…,scales=…|covs=…`; input_error for a bad spec,
 /// naming the key (host/score/score_targets.cpp).
 any_score_target make_score_target(const std::string& spec_text);
+
+/// The noise-free mixture's marginal quantile functions quantile(j, p), for marginal_tv_exact
+/// (diagnostics/tv.hpp): the marginal of x_j is Σ_k w_k N(μ_kj, (Σ_k)_jj), inverted by bisection.
+std::function<double(std::size_t, double)> exact_marginal_quantiles(const any_score_target& target);
 
 /// The score targets' lines of `--target` help.
 std::string score_target_help();
