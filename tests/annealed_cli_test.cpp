@@ -2,11 +2,16 @@
 // the files and their shapes, the mode weights against the exact mixture, reproducibility, and
 // one clear line with exit status 2 (nothing written) for each kind of bad input.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <chrono>
 #include <filesystem>
+#include <thread>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -106,6 +111,33 @@ TEST(AnnealedCli, ScoreTargetWithoutSamplerAnnealsAndUlaKeepsDraws) {
   EXPECT_EQ(run["settings"]["sampler"], "ula");
   EXPECT_EQ(read_npy(out + "/draws.npy").shape, (std::vector<std::size_t>{32, 10, 2}));
   EXPECT_TRUE(run["summary"][0].contains("rhat"));  // several draws a chain: the usual diagnostics
+  std::filesystem::remove_all(out);
+}
+
+TEST(AnnealedCli, CtrlCKeepsTheCompletedLevels) {
+  const std::string out = temp_dir("annealed-interrupt");
+  const std::string cmd = cli() + " sample --target noisy-mixture --sampler annealed --levels 10000 " +
+                          "--steps-per-level 1000 --chains 200 --seed 1 --save-levels --quiet --out " + out;
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::execl("/bin/sh", "sh", "-c", ("exec " + cmd + " > /dev/null 2>&1").c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  ::kill(pid, SIGINT);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  const auto run = read_json(out + "/run.json");
+  EXPECT_EQ(run["interrupted"], true);
+  const std::size_t done = run["levels_done"].get<std::size_t>();
+  EXPECT_GT(done, 0u);
+  EXPECT_LT(done, 10000u);
+  const auto snaps = read_npy(out + "/levels.npy"), draws = read_npy(out + "/draws.npy");
+  ASSERT_EQ(snaps.shape, (std::vector<std::size_t>{done, 200, 2}));
+  ASSERT_EQ(draws.shape, (std::vector<std::size_t>{200, 1, 2}));
+  EXPECT_TRUE(std::equal(draws.values.begin(), draws.values.end(), snaps.values.end() - 400));
   std::filesystem::remove_all(out);
 }
 
