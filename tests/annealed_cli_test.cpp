@@ -2,16 +2,12 @@
 // the files and their shapes, the mode weights against the exact mixture, reproducibility, and
 // one clear line with exit status 2 (nothing written) for each kind of bad input.
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <chrono>
 #include <filesystem>
-#include <thread>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -118,17 +114,7 @@ TEST(AnnealedCli, CtrlCKeepsTheCompletedLevels) {
   const std::string out = temp_dir("annealed-interrupt");
   const std::string cmd = cli() + " sample --target noisy-mixture --sampler annealed --levels 10000 " +
                           "--steps-per-level 1000 --chains 200 --seed 1 --save-levels --quiet --out " + out;
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::execl("/bin/sh", "sh", "-c", ("exec " + cmd + " > /dev/null 2>&1").c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-  ::kill(pid, SIGINT);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 130);
+  EXPECT_EQ(manychains::testing::interrupt_after(cmd, std::chrono::milliseconds(1500)), 130);
   const auto run = read_json(out + "/run.json");
   EXPECT_EQ(run["interrupted"], true);
   const std::size_t done = run["levels_done"].get<std::size_t>();
