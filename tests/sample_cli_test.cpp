@@ -168,17 +168,7 @@ TEST(SampleCli, CtrlCKeepsCompletedDrawsMarkedPartial) {
   const std::string out = temp_dir("interrupt");
   const std::string cmd = cli() + " sample --target gaussian:dim=50 --chains 512 --warmup 10 --draws 1000000 "
                           "--thin 100 --seed 1 --device cpu --quiet --out " + out;
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::execl("/bin/sh", "sh", "-c", ("exec " + cmd + " > /dev/null 2>&1").c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-  ::kill(pid, SIGINT);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 130);
+  EXPECT_EQ(manychains::testing::interrupt_after(cmd, std::chrono::milliseconds(1500)), 130);
   const auto run = nlohmann::json::parse(std::ifstream(out + "/run.json"));
   EXPECT_EQ(run["interrupted"], true);
   const auto draws = manychains::read_npy(out + "/draws.npy");

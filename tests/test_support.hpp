@@ -2,9 +2,13 @@
 // a forwarding target functor.
 #pragma once
 
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
+#include <chrono>
+#include <thread>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -30,6 +34,21 @@ inline command_result run_command(const std::string& command) {
 }
 
 inline std::string cli() { return MANYCHAINS_CLI; }
+
+/// Runs `command` (output discarded), sends it SIGINT after `wait`, and returns its exit status
+/// (-1 if it did not exit normally): what Ctrl-C does to a long run.
+inline int interrupt_after(const std::string& command, std::chrono::milliseconds wait) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::execl("/bin/sh", "sh", "-c", ("exec " + command + " > /dev/null 2>&1").c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  std::this_thread::sleep_for(wait);
+  ::kill(pid, SIGINT);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
 
 inline std::string temp_dir(const std::string& name) {
   const auto dir = std::filesystem::temp_directory_path() /

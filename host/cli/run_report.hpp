@@ -25,7 +25,7 @@ inline const char* const inverse_metric_factor_file = "inverse_metric_factor.npy
 /// not write itself (run_folder::commit), so that no file of a previous run stays beside it.
 inline const std::vector<std::string> run_folder_files = {
     "draws.npy", "posterior.nc", "particles.npy", "inverse_metric_sqrt.npy", "inverse_metric_factor.npy",
-    "acceptance_fraction_per_ensemble.npy"};
+    "acceptance_fraction_per_ensemble.npy", "levels.npy"};
 /// Above this many parameters run.json's "summary" is null (the numbers are in posterior.nc).
 inline constexpr std::size_t max_summary_rows_in_json = 1000;
 

@@ -28,6 +28,8 @@
 #include "model/model_ptx.hpp"
 #include "posterior_file.hpp"
 #include "run_report.hpp"
+#include "score_sample.hpp"
+#include "manychains/score/score_targets.hpp"
 #include "target_spec.hpp"
 #include "tv_report.hpp"
 
@@ -325,7 +327,7 @@ void run_model_sample(const sample_options& o) {
 void register_sample(CLI::App& app) {
   auto o = std::make_shared<sample_options>();
   CLI::App* cmd = app.add_subcommand("sample", "Run warm-up and sampling for many chains");
-  cmd->add_option("--target", o->target, "Target spec (default oring). Built-in targets:\n" + target_help())
+  cmd->add_option("--target", o->target, "Target spec (default oring). Built-in targets:\n" + target_help() + "\n" + score_target_help())
       ->capture_default_str();
   cmd->add_option("--model", o->model,
                   "A model file (a C++ header, docs/models.md), compiled once into a cached shared object; "
@@ -333,7 +335,11 @@ void register_sample(CLI::App& app) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--data", o->data, "The model's data as JSON in CmdStan's format (with --model)")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--sampler", o->sampler, "mala or ula")->check(CLI::IsMember({"mala", "ula"}))->capture_default_str();
+  cmd->add_option("--sampler", o->sampler, "mala, ula, or annealed (score-only annealed Langevin, docs/score.md)")
+      ->check(CLI::IsMember({"mala", "ula", "annealed"}))
+      ->capture_default_str();
+  auto score = std::make_shared<score_sample_options>();
+  add_score_options(cmd, *score);
   cmd->add_option("--chains", o->settings.chains,
                   "Number of chains (default 1024; with --until-ess N: max(64, 4 x dim, N / 50), a multiple of 32)")->check(whole_number(1, std::uint64_t(1) << 31))->capture_default_str();
   cmd->add_option("--warmup", o->settings.warmup, "Warm-up (adaptation) steps")->check(whole_number(0))->capture_default_str();
@@ -364,7 +370,7 @@ void register_sample(CLI::App& app) {
                 "Also keep the warm-up states (in memory) as posterior.nc's warmup_posterior and "
                 "warmup_sample_stats groups");
   cmd->add_flag("--quiet", o->quiet, "No table or progress bar");
-  cmd->callback([o, cmd] {
+  cmd->callback([o, cmd, score] {
     sample_options& opt = *o;
     opt.settings.sampler = opt.sampler == "ula" ? sampler_kind::ula : sampler_kind::mala;
     opt.settings.metric = opt.metric == "diag"    ? metric_kind::diagonal
@@ -388,6 +394,11 @@ void register_sample(CLI::App& app) {
         throw input_error("--max-draws must be at least --draws (the first block)");
     }
     opt.settings.seed = opt.seed ? *opt.seed : random_seed();
+    if (run_score_sample_if_asked(*cmd, *score,
+                                  {opt.target, opt.sampler, opt.step_size, opt.device, opt.precision, opt.out,
+                                   opt.settings, opt.quiet, opt.until_ess.has_value(), !opt.model.empty(),
+                                   cmd->count("--metric") > 0}))
+      return;
     // A declared dimension is checked before the target's tables are built (dim=1000000000).
     opt.chains_given = cmd->count("--chains") > 0;
     opt.settings.adaptive_warmup = opt.until_ess && cmd->count("--warmup") == 0;

@@ -8,6 +8,7 @@
 #include <cstddef>
 
 #include "manychains/config.hpp"
+#include "manychains/score/mixture_score.hpp"
 
 namespace manychains {
 
@@ -29,20 +30,12 @@ struct noisy_gaussian_mixture {
 
   MC_HD_INLINE void score(const T* x, T sigma, T* out) const {
     const T s2 = sigma * sigma;
-    T max_l = -INFINITY;
-    for (std::size_t c = 0; c < k; ++c) {
-      const T l = log_component(x, c, variances[c] + s2);
-      max_l = l > max_l ? l : max_l;
-    }
-    for (std::size_t i = 0; i < dim; ++i) out[i] = 0;
-    T norm = 0;
-    for (std::size_t c = 0; c < k; ++c) {  // two passes: no per-component arrays on the device
-      const T var = variances[c] + s2;
-      const T r = exp(log_component(x, c, var) - max_l);
-      norm += r;
-      for (std::size_t i = 0; i < dim; ++i) out[i] += r * (means[c * dim + i] - x[i]) / var;
-    }
-    for (std::size_t i = 0; i < dim; ++i) out[i] /= norm;
+    mixture_score<T>(
+        k, dim, out, [&](std::size_t c) { return log_component(x, c, variances[c] + s2); },
+        [&](std::size_t c, T r, T* g) {
+          const T var = variances[c] + s2;
+          for (std::size_t i = 0; i < dim; ++i) g[i] += r * (means[c * dim + i] - x[i]) / var;
+        });
   }
 };
 
