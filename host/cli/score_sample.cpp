@@ -77,7 +77,7 @@ void run_with(const score_run& s, const any_score_target& target) {
   const std::size_t kept = s.annealed ? 1 : st.draws / st.thin;
   const std::size_t snapshots = s.annealed && s.a.save_levels ? s.schedule.levels : 0;
   require_memory(fmt::format("{} chains x {} parameters", n, d),
-                 saturating_mul(saturating_mul(n, d), saturating_mul(sizeof(T), saturating_add(4 + kept, snapshots))),
+                 saturating_mul(saturating_mul(n, d), saturating_mul(sizeof(T), saturating_add(4 + 2 * kept, snapshots))),
                  "use fewer chains or draws");
   require_disk(fmt::format("draws.npy, posterior.nc and levels.npy ({} chains x {} parameters)", n, d),
                saturating_mul(saturating_mul(n, d), saturating_mul(sizeof(T), saturating_add(2 * kept, snapshots))),
@@ -112,8 +112,8 @@ void run_with(const score_run& s, const any_score_target& target) {
         }
         bar.update(levels_done, sched.levels);
       }
-      result.draws = engine->positions();
-      result.kept_draws = 1;
+      result.kept_draws = levels_done > 0 ? 1 : 0;  // interrupted in level 1: nothing to keep
+      if (levels_done > 0) result.draws = engine->positions();
     } else {
       const std::size_t total = st.warmup + st.draws;
       std::size_t done = 0;
@@ -138,7 +138,7 @@ void run_with(const score_run& s, const any_score_target& target) {
   result.interrupted = interrupt_flag();
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   result.step_size = s.annealed ? std::sqrt(s.schedule.epsilon) : s.h;
-  if (result.kept_draws == 0) {  // stopped in ULA's warm-up: no draw to save
+  if (result.kept_draws == 0) {  // stopped in ULA's warm-up or annealing's first level: no draw to save
     std::cerr << "interrupted before the first draw; nothing was written\n";
     exit_status() = 130;
     return;
