@@ -61,6 +61,30 @@ std::vector<parameter_summary> score_summary(const sample_result<T>& r, const ta
   return rows;
 }
 
+/// Marginal TV to the exact noise-free mixture of each chain's last draw (into `last`) and, where
+/// saved, of each level's states (run.json's "tv_to_exact").
+template <class T>
+nlohmann::json tv_to_exact(const any_score_target& target, const sample_result<T>& r, const std::vector<T>& levels,
+                           std::size_t levels_done, tv_estimate& last) {
+  const std::size_t n = r.chains.size(), d = r.dim, kept = r.kept_draws;
+  const auto quantile = exact_marginal_quantiles(target);
+  std::vector<double> x(n * d);
+  const auto tv_of = [&](const T* states, std::size_t row_stride) {
+    for (std::size_t c = 0; c < n; ++c)
+      for (std::size_t j = 0; j < d; ++j) x[c * d + j] = double(states[c * row_stride + j]);
+    return marginal_tv_exact(positions_view{x.data(), n, d, d, 1}, quantile);
+  };
+  last = tv_of(r.draws.data() + (kept - 1) * d, kept * d);  // chain c's last draw
+  nlohmann::json json = {{"max", last.max},      {"median", last.median}, {"noise_floor", last.noise_floor},
+                         {"bins", last.bins},    {"per_parameter", last.per_parameter}};
+  if (!levels.empty()) {
+    nlohmann::json per_level = nlohmann::json::array();
+    for (std::size_t i = 0; i < levels_done; ++i) per_level.push_back(tv_of(levels.data() + i * n * d, d).max);
+    json["levels_max"] = per_level;
+  }
+  return json;
+}
+
 struct score_run {
   const score_sample_options& a;
   const score_run_request& r;
@@ -77,7 +101,7 @@ void run_with(const score_run& s, const any_score_target& target) {
   const std::size_t kept = s.annealed ? 1 : st.draws / st.thin;
   const std::size_t snapshots = s.annealed && s.a.save_levels ? s.schedule.levels : 0;
   require_memory(fmt::format("{} chains x {} parameters", n, d),
-                 saturating_mul(saturating_mul(n, d), saturating_mul(sizeof(T), saturating_add(4 + kept, snapshots))),
+                 saturating_mul(saturating_mul(n, d), saturating_mul(sizeof(T), saturating_add(4 + 2 * kept, snapshots))),
                  "use fewer chains or draws");
   require_disk(fmt::format("draws.npy, posterior.nc and levels.npy ({} chains x {} parameters)", n, d),
                saturating_mul(saturating_mul(n, d), saturating_mul(sizeof(T), saturating_add(2 * kept, snapshots))),
@@ -112,8 +136,8 @@ void run_with(const score_run& s, const any_score_target& target) {
         }
         bar.update(levels_done, sched.levels);
       }
-      result.draws = engine->positions();
-      result.kept_draws = 1;
+      result.kept_draws = levels_done > 0 ? 1 : 0;  // interrupted in level 1: nothing to keep
+      if (levels_done > 0) result.draws = engine->positions();
     } else {
       const std::size_t total = st.warmup + st.draws;
       std::size_t done = 0;
@@ -138,7 +162,7 @@ void run_with(const score_run& s, const any_score_target& target) {
   result.interrupted = interrupt_flag();
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   result.step_size = s.annealed ? std::sqrt(s.schedule.epsilon) : s.h;
-  if (result.kept_draws == 0) {  // stopped in ULA's warm-up: no draw to save
+  if (result.kept_draws == 0) {  // stopped in ULA's warm-up or annealing's first level: no draw to save
     std::cerr << "interrupted before the first draw; nothing was written\n";
     exit_status() = 130;
     return;
@@ -154,24 +178,8 @@ void run_with(const score_run& s, const any_score_target& target) {
   } else {
     settings.update({{"warmup", st.warmup}, {"draws", st.draws}, {"thin", st.thin}, {"step_size", s.h}});
   }
-  // Marginal TV of the draws (and of each saved level) to the exact noise-free mixture.
-  const auto quantile = exact_marginal_quantiles(target);
-  const auto tv_of = [&](const T* x) {
-    std::vector<double> v(x, x + n * d);
-    return marginal_tv_exact(positions_view{v.data(), n, d, d, 1}, quantile);
-  };
-  const T* last_draws = result.draws.data() + (result.kept_draws - 1) * d;  // chain c's last draw: row c * kept
-  std::vector<T> final_states(n * d);
-  for (std::size_t c = 0; c < n; ++c)
-    for (std::size_t j = 0; j < d; ++j) final_states[c * d + j] = last_draws[c * result.kept_draws * d + j];
-  const tv_estimate tv = tv_of(final_states.data());
-  nlohmann::json tv_json = {{"max", tv.max}, {"median", tv.median}, {"noise_floor", tv.noise_floor},
-                            {"bins", tv.bins}, {"per_parameter", tv.per_parameter}};
-  if (snapshots) {
-    nlohmann::json per_level = nlohmann::json::array();
-    for (std::size_t i = 0; i < levels_done; ++i) per_level.push_back(tv_of(levels.data() + i * n * d).max);
-    tv_json["levels_max"] = per_level;
-  }
+  tv_estimate tv;
+  const nlohmann::json tv_json = tv_to_exact(target, result, levels, levels_done, tv);
   std::string no_netcdf;
   if (netcdf_available(&no_netcdf)) write_posterior_file(folder.stage("posterior.nc"), result, info, settings);
   write_npy(folder.stage("draws.npy"), {n, result.kept_draws, d}, result.draws.data());
