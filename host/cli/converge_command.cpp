@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/model_files.hpp"
 #include "cli/run_report.hpp"
 #include "cli/validate.hpp"
 #include "manychains/coupling/coupling_run.hpp"
@@ -25,6 +26,7 @@ namespace {
 
 struct converge_options {
   std::string target;
+  std::string model, data;  ///< a model file and its JSON data (docs/models.md), instead of --target
   std::string sampler = "mala";
   std::string device = "auto";
   std::string precision = "double";
@@ -117,9 +119,9 @@ coupling_result all_pairs(process_group& group, coupling_result mine) {
 }
 
 template <class T>
-void run_converge(const converge_options& o, const any_target& target) {
-  const coupling_settings s = resolve_coupling_settings(o.settings, target);
-  const target_info& info = info_of(target);
+void run_converge(const converge_options& o, const target_or_model& source) {
+  const coupling_settings s = source.resolve(o.settings);
+  const target_info& info = source.info();  // a model: its unconstrained scale, where the pairs move and meet
   // Two chains per pair (position, gradient, proposal and scratch: about 8 values each) and a
   // meeting time per pair, in memory and in the JSON.
   require_memory(fmt::format("{} coupled pairs x {} parameters", s.pairs, info.dim),
@@ -137,7 +139,8 @@ void run_converge(const converge_options& o, const any_target& target) {
   mine.pairs = share.size();
   coupling_result local;
   failure_agreed() = false;  // from here a failure may be one rank's only
-  collectively(group, [&] { local = run_coupling<T>(parse_device_choice(o.device), target, mine); });
+  const device_choice device = source.device(o.device, "converge", o.quiet || !lead);
+  collectively(group, [&] { local = source.couple<T>(device, mine); });
   const coupling_result r = all_pairs(group, std::move(local));
   const tv_bound_curve c = tv_bound_from_meeting_times(r.meeting_time, r.met, s.lag, s.max_steps);
   const auto t_below = first_t_below(c, o.threshold);
@@ -179,12 +182,13 @@ void run_converge(const converge_options& o, const any_target& target) {
     nlohmann::json tau = nlohmann::json::array();
     for (std::size_t p = 0; p < r.meeting_time.size(); ++p)
       tau.push_back(r.met[p] ? nlohmann::json(r.meeting_time[p]) : nlohmann::json(nullptr));
-    const nlohmann::json settings = {
+    nlohmann::json settings = {
         {"target", info.spec}, {"sampler", sampler}, {"lag", s.lag}, {"pairs", s.pairs},
         {"max_steps", s.max_steps}, {"step_size", s.step_size}, {"inverse_metric_sqrt", s.scale},
         {"inverse_metric_factor", s.chol},
         {"init_center", s.init_center}, {"init_radius", s.init_radius}, {"threshold", o.threshold},
         {"seed", s.seed}, {"device", o.device}, {"precision", o.precision}, {"from_run", o.from_run}};
+    if (!o.model.empty()) settings.update({{"model", o.model}, {"data", o.data}});
     nlohmann::json doc = {
         {"settings", settings},
         {"device", r.device},
@@ -220,6 +224,7 @@ void register_converge(CLI::App& app) {
   cmd->add_option("--target", o->target,
                   "Target spec (pointwise targets only; default: the --from-run target, else oring). Built-in:\n" +
                       target_help());
+  add_model_options(cmd, o->model, o->data);
   cmd->add_option("--sampler", o->sampler, "mala or rwm (random-walk Metropolis)")
       ->check(CLI::IsMember({"mala", "rwm"}))
       ->capture_default_str();
@@ -257,7 +262,7 @@ void register_converge(CLI::App& app) {
   add_precision_option(cmd, o->precision);
   cmd->add_option("--out", o->out, "Write the curve, meeting times and settings to this JSON file");
   cmd->add_flag("--quiet", o->quiet, "Print nothing but warnings");
-  cmd->callback([o] {
+  cmd->callback([o, cmd] {
     converge_options& opt = *o;
     opt.settings.sampler = opt.sampler == "rwm" ? coupled_sampler::rwm : coupled_sampler::mala;
     try {
@@ -281,8 +286,11 @@ void register_converge(CLI::App& app) {
     opt.settings.init_center = opt.init_center;
     opt.settings.init_radius = opt.init_radius;
     opt.settings.seed = opt.seed ? *opt.seed : random_seed();
-    check_declared_dimension(opt.target);
-    const any_target target = make_target(opt.target);
+    if (!opt.model.empty() && world().size() > 1)
+      throw input_error("--model does not run over several processes (mpirun) yet");
+    const target_or_model target =
+        opt.model.empty() ? target_or_model(opt.target)
+                          : target_or_model(load_model_file(opt.model, opt.data, cmd->count("--target") > 0, opt.quiet).model);
     if (opt.precision == "float")
       run_converge<float>(opt, target);
     else

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/model_files.hpp"
 #include "cli/run_report.hpp"
 #include "cli/split_summary.hpp"
 #include "cli/terminal.hpp"
@@ -34,6 +35,7 @@ namespace {
 struct ensemble_options {
   std::string method;
   std::string target = "gaussian";
+  std::string model, data;  ///< a model file and its JSON data (docs/models.md), instead of --target
   std::optional<std::size_t> particles;
   std::size_t iterations = 1000;
   std::optional<std::size_t> burn;
@@ -60,8 +62,10 @@ void check_memory(std::size_t values, std::size_t dim, std::size_t bytes_per_val
 }
 
 nlohmann::json common_settings(const ensemble_options& o, std::uint64_t seed) {
-  return {{"method", o.method}, {"target", o.target},   {"iterations", o.iterations}, {"seed", seed},
-          {"device", o.device}, {"precision", o.precision}};
+  nlohmann::json s = {{"method", o.method}, {"target", o.target},   {"iterations", o.iterations}, {"seed", seed},
+                      {"device", o.device}, {"precision", o.precision}};
+  if (!o.model.empty()) s.update({{"target", "model:" + o.model}, {"model", o.model}, {"data", o.data}});
+  return s;
 }
 
 /// The per-parameter summary for run.json: the rows, or null above max_summary_rows_in_json.
@@ -75,8 +79,8 @@ nlohmann::json summary_for_json(const std::vector<parameter_summary>& rows) {
 /// 0 from the gathered particles, acceptances and per-ensemble means; the summary is split by
 /// parameter. posterior.nc is not written, and Ctrl-C ends the run without saving.
 template <class T>
-void run_stretch_command(const ensemble_options& o, const any_target& target, std::uint64_t seed) {
-  const target_info& info = info_of(target);
+void run_stretch_command(const ensemble_options& o, const target_or_model& source, std::uint64_t seed) {
+  const target_info& info = source.shown();  // names and dimension reported (a model's constrained scale)
   process_group& group = world();
   const bool split = group.size() > 1, lead = group.rank() == 0;
   stretch_settings s;
@@ -86,7 +90,7 @@ void run_stretch_command(const ensemble_options& o, const any_target& target, st
   s.burn = o.burn.value_or(std::min<std::size_t>(500, o.iterations));
   s.a = o.a;
   s.seed = seed;
-  const stretch_shape shape = stretch_shape_for(s, info.dim);
+  const stretch_shape shape = stretch_shape_for(s, source.info().dim);
   if (shape.ensembles < static_cast<std::size_t>(group.size()))
     throw input_error(fmt::format("{} ensembles cannot be split over {} ranks; use more --ensembles",
                                   shape.ensembles, group.size()));
@@ -94,14 +98,16 @@ void run_stretch_command(const ensemble_options& o, const any_target& target, st
   const chain_range share = share_of(shape.ensembles, group.rank(), group.size());
   mine.ensembles = share.size();
   mine.first_ensemble = share.first;
-  const stretch_shape local = stretch_shape_for(mine, info.dim);
+  const stretch_shape local = stretch_shape_for(mine, source.info().dim);
+  stretch_shape shown = local;  // the per-ensemble summaries see the reported (constrained) dimension
+  shown.dim = info.dim;
   check_memory(saturating_mul(saturating_mul(local.total(), s.iterations), info.dim), info.dim, sizeof(T),
                fmt::format("{} walkers x {} draws x {} parameters", local.total(), s.iterations, info.dim));
   failure_agreed() = false;  // from here a failure may be one rank's only
   std::unique_ptr<stretch_backend<T>> backend;
   std::optional<run_folder> folder;  // every file staged, then committed as a unit with run.json last
   collectively(group, [&] {
-    backend = make_stretch_backend<T>(parse_device_choice(o.device), target, local, T(s.a), seed);
+    backend = source.make_stretch<T>(source.device(o.device, "ensemble", o.quiet), local, T(s.a), seed);
     if (lead) folder.emplace(o.out);
   });
   if (!split) install_interrupt_handler();
@@ -109,11 +115,14 @@ void run_stretch_command(const ensemble_options& o, const any_target& target, st
   const std::string advice = "Check the target's scale, or use a smaller --a";
   collectively(group, [&] {
     progress_bar bar("stretch", o.quiet || !lead);
-    r = run_stretch<T>(*backend, info, mine, nullptr, split ? nullptr : &interrupt_flag(),
+    r = run_stretch<T>(*backend, source.info(), mine, nullptr, split ? nullptr : &interrupt_flag(),
                        [&](std::size_t done, std::size_t total) { bar.update(done, total); });
     require_finite(r.particles, "the stretch move", advice);
     require_finite(r.draws, "the stretch move", advice);
   });
+  source.constrain(r.particles);
+  source.constrain(r.draws);
+  r.shape.dim = info.dim;
   const std::vector<T> particles = gather_in_order(group, r.particles);
   const std::vector<double> acceptance = gather_in_order(group, r.acceptance);
   double accepted = 0;  // as run_stretch sums it, over every walker in order
@@ -131,10 +140,10 @@ void run_stretch_command(const ensemble_options& o, const any_target& target, st
   } else {
     rows = summarize_draws(r.draws.data(), shape.total(), r.kept_draws, info.dim, info.parameter_names);
   }
-  add_ensemble_mcse(rows, gather_in_order(group, ensemble_means(r, local)), shape.ensembles, r.kept_draws);
+  add_ensemble_mcse(rows, gather_in_order(group, ensemble_means(r, shown)), shape.ensembles, r.kept_draws);
   // emcee's integrated autocorrelation time per parameter, averaged over (up to 16) ensembles.
   const std::size_t used = std::min<std::size_t>(16, shape.ensembles);
-  const std::vector<double> times = gather_in_order(group, integrated_times(r, local, used));
+  const std::vector<double> times = gather_in_order(group, integrated_times(r, shown, used));
   const nlohmann::json tau = average_integrated_times(times, used, info.dim);
   nlohmann::json settings = common_settings(o, seed);
   settings.update({{"ensembles", shape.ensembles}, {"walkers", shape.walkers}, {"burn", s.burn}, {"a", s.a}});
@@ -190,8 +199,8 @@ void run_stretch_command(const ensemble_options& o, const any_target& target, st
 }
 
 template <class T>
-void run_svgd_command(const ensemble_options& o, const any_target& target, std::uint64_t seed) {
-  const target_info& info = info_of(target);
+void run_svgd_command(const ensemble_options& o, const target_or_model& source, std::uint64_t seed) {
+  const target_info& info = source.shown();  // names and dimension reported (a model's constrained scale)
   svgd_settings s;
   s.particles = o.particles.value_or(1024);
   s.iterations = o.iterations;
@@ -213,18 +222,19 @@ void run_svgd_command(const ensemble_options& o, const any_target& target, std::
   }
   check_memory(saturating_mul(saturating_mul(6, s.particles), info.dim), info.dim, sizeof(T),
                fmt::format("{} particles x {} parameters", s.particles, info.dim));
-  auto backend = make_svgd_backend<T>(parse_device_choice(o.device), target);
+  auto backend = source.make_svgd<T>(source.device(o.device, "ensemble", o.quiet));
   run_folder folder(o.out);  // every file staged, then committed as a unit with run.json last
   install_interrupt_handler();
   svgd_result<T> r;
   {
     progress_bar bar("svgd", o.quiet);
-    r = run_svgd<T>(*backend, info, s, nullptr, &interrupt_flag(),
+    r = run_svgd<T>(*backend, source.info(), s, nullptr, &interrupt_flag(),
                     [&](std::size_t done, std::size_t total) { bar.update(done, total); });
   }
   require_finite(r.positions, "SVGD",
                  s.optimizer == svgd_optimizer::fixed ? "Use a smaller --step-size or --optimizer adagrad"
                                                       : "Check the target's scale");
+  source.constrain(r.positions);
   const auto rows = summarize_draws(r.positions.data(), 1, s.particles, info.dim, info.parameter_names);
   write_npy(folder.stage("particles.npy"), {s.particles, info.dim}, r.positions.data());
   nlohmann::json trace = nlohmann::json::array();
@@ -278,6 +288,7 @@ void register_ensemble(CLI::App& app) {
   cmd->add_option("--method", o->method, "svgd or stretch")->required()->check(CLI::IsMember({"svgd", "stretch"}));
   cmd->add_option("--target", o->target, "Target spec (default gaussian; pointwise targets only):\n" + target_help())
       ->capture_default_str();
+  add_model_options(cmd, o->model, o->data);
   cmd->add_option("--particles", o->particles,
                   "SVGD: particles (default 1024); stretch: walkers per ensemble, even, at least 2 x dim "
                   "(default max(32, 2 x dim))")
@@ -315,12 +326,14 @@ void register_ensemble(CLI::App& app) {
   add_precision_option(cmd, o->precision);
   cmd->add_option("--out", o->out, "Output folder for particles.npy, draws.npy and run.json")->capture_default_str();
   cmd->add_flag("--quiet", o->quiet, "No table or progress bar");
-  cmd->callback([o] {
+  cmd->callback([o, cmd] {
     const ensemble_options& opt = *o;
     const std::uint64_t seed = opt.seed ? *opt.seed : random_seed();
-    check_declared_dimension(opt.target);
-    const any_target target = make_target(opt.target);
-    if (std::holds_alternative<logistic_target>(target)) throw input_error(ensemble_unsupported_target_message());
+    const target_or_model target =
+        opt.model.empty() ? target_or_model(opt.target)
+                          : target_or_model(load_model_file(opt.model, opt.data, cmd->count("--target") > 0, opt.quiet).model);
+    if (target.target() && std::holds_alternative<logistic_target>(*target.target()))
+      throw input_error(ensemble_unsupported_target_message());
     const bool single = opt.precision == "float";
     if (opt.method == "stretch") {
       if (opt.step_size || opt.bandwidth != "median")

@@ -24,6 +24,7 @@
 #include "manychains/summary.hpp"
 #include "manychains/io/run_folder.hpp"
 #include "io/netcdf_library.hpp"
+#include "cli/model_files.hpp"
 #include "model/model_library.hpp"
 #include "model/model_ptx.hpp"
 #include "posterior_file.hpp"
@@ -178,17 +179,6 @@ void run_sample_split(const sample_options& o, const any_target& target, process
   if (result.interrupted) exit_status() = 130;
 }
 
-/// Draws mapped to a model's constrained scale, in place of the unconstrained ones the chains move.
-template <class T>
-void constrain_draws(const loaded_model& model, const T* in, std::size_t count, T* out) {
-  std::vector<double> x(model.dim()), y(model.constrained_dim());
-  for (std::size_t i = 0; i < count; ++i) {
-    for (std::size_t j = 0; j < x.size(); ++j) x[j] = static_cast<double>(in[i * x.size() + j]);
-    model.constrain(x.data(), y.data());
-    for (std::size_t j = 0; j < y.size(); ++j) out[i * y.size() + j] = static_cast<T>(y[j]);
-  }
-}
-
 /// A run of a built-in target or, with `model`, of a model file: the chains move on the
 /// unconstrained scale, and draws, names and summaries are reported on the constrained one.
 template <class T>
@@ -279,13 +269,8 @@ bool model_on_gpu(const sample_options& o, const loaded_model& model) {
 /// or, with the device part compiled by NVRTC (cached beside the shared object), on the GPU.
 void run_model_sample(const sample_options& o) {
   if (world().size() > 1) throw input_error("--model does not run over several processes (mpirun) yet");
-  if (o.data.empty()) throw input_error("--model needs --data (a JSON file; {} for a model without data)");
-  if (o.target != "oring") throw input_error("--model and --target are alternatives: give one");
-  model_build_options build;
-  build.version = MANYCHAINS_VERSION;
-  const model_build b = build_model(o.model, build);
-  if (b.compiled && !o.quiet) std::cerr << fmt::format("compiled {} in {:.1f} s ({})\n", o.model, b.seconds, b.shared_object);
-  const loaded_model model(b.shared_object, o.data, o.model);
+  const model_file file = load_model_file(o.model, o.data, o.target != "oring", o.quiet);
+  const loaded_model& model = *file.model;
   check_resources(o, std::max(model.dim(), model.constrained_dim()), o.precision == "float" ? 4 : 8);
   // The device part, compiled by NVRTC on the first GPU run (an error in it is the model's under
   // --device cuda; under auto the CPU runs the model instead).
@@ -295,7 +280,7 @@ void run_model_sample(const sample_options& o) {
     const auto start = std::chrono::steady_clock::now();
     bool compiled = false;
     try {
-      ptx = cached_model_ptx(b.shared_object, o.model, cuda_compute_capability(), &compiled);
+      ptx = cached_model_ptx(file.shared_object, o.model, cuda_compute_capability(), &compiled);
     } catch (const input_error& e) {
       if (parse_device_choice(o.device) == device_choice::cuda) throw;
       refuse_fallback_when_gpu_expected(std::string("the model cannot run on the GPU: ") + e.what());
@@ -329,12 +314,7 @@ void register_sample(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("sample", "Run warm-up and sampling for many chains");
   cmd->add_option("--target", o->target, "Target spec (default oring). Built-in targets:\n" + target_help() + "\n" + score_target_help())
       ->capture_default_str();
-  cmd->add_option("--model", o->model,
-                  "A model file (a C++ header, docs/models.md), compiled once into a cached shared object; "
-                  "instead of --target")
-      ->check(CLI::ExistingFile);
-  cmd->add_option("--data", o->data, "The model's data as JSON in CmdStan's format (with --model)")
-      ->check(CLI::ExistingFile);
+  add_model_options(cmd, o->model, o->data);
   cmd->add_option("--sampler", o->sampler, "mala, ula, or annealed (score-only annealed Langevin, docs/score.md)")
       ->check(CLI::IsMember({"mala", "ula", "annealed"}))
       ->capture_default_str();

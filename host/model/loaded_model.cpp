@@ -11,7 +11,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "manychains/coupling/cpu_coupling.hpp"
 #include "manychains/cpu_engine.hpp"
+#include "manychains/ensemble/cpu_backends.hpp"
 #include "manychains/error.hpp"
 #include "model/model_library.hpp"
 
@@ -32,11 +34,10 @@ struct loaded_model::symbols {
   void (*device_image)(const void*, const double*, const int*, double*, int*, void*, void*);
 };
 
-namespace {
-
-/// The shared object's functions as a pointwise target (trivially copyable, as the engine wants).
+/// The shared object's functions as a pointwise target (trivially copyable, as the engine wants;
+/// every backend passes contiguous rows, so &x[0] is the point).
 template <class T>
-struct shared_object_target {
+struct model_detail::shared_object_target {
   const void* bound;
   T (*lpg)(const void*, const T*, T*);
   std::size_t d;
@@ -44,6 +45,8 @@ struct shared_object_target {
   template <class X, class G>
   T logdensity_grad(X x, G grad) const { return lpg(bound, &x[0], &grad[0]); }
 };
+
+namespace {
 
 template <class F>
 F symbol(void* handle, const char* name, const std::string& file) {
@@ -264,12 +267,44 @@ device_model loaded_model::device_part(std::string ptx) const {
 }
 
 template <>
+model_detail::shared_object_target<double> loaded_model::host_target<double>() const {
+  return {bound_, fn_->lpg_double, info_.dim};
+}
+template <>
+model_detail::shared_object_target<float> loaded_model::host_target<float>() const {
+  return {bound_, fn_->lpg_float, info_.dim};
+}
+
+template <>
 std::unique_ptr<chain_engine<double>> loaded_model::make_cpu_engine<double>(chain_range chains, std::uint64_t seed) const {
-  return make_cpu_engine_for<double>(shared_object_target<double>{bound_, fn_->lpg_double, info_.dim}, chains, seed);
+  return make_cpu_engine_for<double>(host_target<double>(), chains, seed);
 }
 template <>
 std::unique_ptr<chain_engine<float>> loaded_model::make_cpu_engine<float>(chain_range chains, std::uint64_t seed) const {
-  return make_cpu_engine_for<float>(shared_object_target<float>{bound_, fn_->lpg_float, info_.dim}, chains, seed);
+  return make_cpu_engine_for<float>(host_target<float>(), chains, seed);
 }
+
+template <class T>
+std::unique_ptr<stretch_backend<T>> loaded_model::make_cpu_stretch_backend(stretch_shape shape, T a,
+                                                                         std::uint64_t seed) const {
+  return make_cpu_stretch_backend_for<T>(host_target<T>(), shape, a, seed);
+}
+template <class T>
+std::unique_ptr<svgd_backend<T>> loaded_model::make_cpu_svgd_backend() const {
+  return make_cpu_svgd_backend_for<T>(host_target<T>());
+}
+template <class T>
+coupling_result loaded_model::run_cpu_coupling(const coupling_settings& settings) const {
+  return run_coupling_cpu_for<T>(host_target<T>(), info_, settings);
+}
+
+template std::unique_ptr<stretch_backend<float>> loaded_model::make_cpu_stretch_backend<float>(stretch_shape, float,
+                                                                                             std::uint64_t) const;
+template std::unique_ptr<stretch_backend<double>> loaded_model::make_cpu_stretch_backend<double>(stretch_shape, double,
+                                                                                               std::uint64_t) const;
+template std::unique_ptr<svgd_backend<float>> loaded_model::make_cpu_svgd_backend<float>() const;
+template std::unique_ptr<svgd_backend<double>> loaded_model::make_cpu_svgd_backend<double>() const;
+template coupling_result loaded_model::run_cpu_coupling<float>(const coupling_settings&) const;
+template coupling_result loaded_model::run_cpu_coupling<double>(const coupling_settings&) const;
 
 }  // namespace manychains

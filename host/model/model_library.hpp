@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "manychains/coupling/coupling_run.hpp"
 #include "manychains/engine.hpp"
+#include "manychains/ensemble/backends.hpp"
 #include "manychains/model/device_model.hpp"
 #include "manychains/targets.hpp"
 
@@ -44,6 +46,11 @@ struct model_field {
   std::vector<std::string> dims;
 };
 
+namespace model_detail {
+template <class T>
+struct shared_object_target;  // the shared object's functions as a pointwise target (loaded_model.cpp)
+}
+
 /// A loaded model bound to its data.
 class loaded_model {
  public:
@@ -63,6 +70,14 @@ class loaded_model {
 
   template <class T>
   std::unique_ptr<chain_engine<T>> make_cpu_engine(chain_range chains, std::uint64_t seed) const;
+  /// The CPU backends of `ensemble` and `converge` (cpu_backends.hpp, cpu_coupling.hpp) over the
+  /// model, on its unconstrained scale; `settings` are resolved against info().
+  template <class T>
+  std::unique_ptr<stretch_backend<T>> make_cpu_stretch_backend(stretch_shape shape, T a, std::uint64_t seed) const;
+  template <class T>
+  std::unique_ptr<svgd_backend<T>> make_cpu_svgd_backend() const;
+  template <class T>
+  coupling_result run_cpu_coupling(const coupling_settings& settings) const;
   /// The model's device part for the CUDA engine (make_cuda_model_engine): `ptx` (compile_model_ptx)
   /// and the bound data laid out by the shared object. Its data_struct refers to this model.
   device_model device_part(std::string ptx) const;
@@ -73,6 +88,8 @@ class loaded_model {
   float logdensity_grad(const float* x, float* grad) const;
 
  private:
+  template <class T>
+  model_detail::shared_object_target<T> host_target() const;
   struct symbols;
   void* handle_ = nullptr;
   void* bound_ = nullptr;
