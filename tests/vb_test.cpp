@@ -176,6 +176,32 @@ TEST(VbEffectiveComponents, PrunesUnneededComponents) {
   EXPECT_NEAR(w[2], 3.0 / 6, 1e-3);
 }
 
+// A model rebuilt from the fitted variational parameters (as the Python estimator rebuilds it)
+// predicts exactly as the fitted one; inconsistent parameters are refused.
+TEST(VbModel, RebuiltFromParametersPredictsAlike) {
+  const int d = 2;
+  const auto x = clusters({0, 0, 6, 0, 0, 6}, d, {120, 80, 50}, 3);
+  const matrix_view xv{x.data(), x.size() / d, std::size_t(d)};
+  for (auto type : {covariance_type::full, covariance_type::tied, covariance_type::diag, covariance_type::spherical}) {
+    bayesian_gaussian_mixture_options o;
+    o.n_components = 4;
+    o.covariance = type;
+    o.device = device_choice::cpu;
+    bayesian_gaussian_mixture fitted(o);
+    fitted.fit(xv);
+    vb_params q = fitted.params();
+    q.gaussian.weights.clear();
+    q.gaussian.precisions_cholesky.clear();
+    q.gaussian.log_det.clear();
+    const bayesian_gaussian_mixture rebuilt(q);
+    EXPECT_EQ(rebuilt.weights(), fitted.weights()) << covariance_type_name(type);
+    EXPECT_EQ(rebuilt.predict_proba(xv), fitted.predict_proba(xv)) << covariance_type_name(type);
+    EXPECT_EQ(rebuilt.score_samples(xv), fitted.score_samples(xv)) << covariance_type_name(type);
+    q.mean_precision.pop_back();
+    EXPECT_THROW(bayesian_gaussian_mixture{q}, input_error);
+  }
+}
+
 // float32 E-steps (sums in double) follow the double fit closely.
 TEST(VbPrecision, FloatFollowsDouble) {
   const auto& c = reference()["cases"][0];

@@ -328,10 +328,8 @@ std::vector<int> gaussian_mixture::predict(matrix_view x) const {
   return most_probable_components(predict_proba(x), x.rows, params_.components);
 }
 
-std::vector<double> gaussian_mixture::score_samples(matrix_view x) const {
-  check_fitted(x, "score_samples");
-  const int K = params_.components, d = params_.dim;
-  const gmm_arrays<double> a(params_);
+std::vector<double> mixture_log_normalisers(const gmm_arrays<double>& a, matrix_view x) {
+  const int K = a.components, d = a.dim;
   const gmm_ref<double> m = a.ref();
   std::vector<double> out(x.rows);
 #pragma omp parallel if (double(x.rows) * K * (d + 1) > 2e5)
@@ -343,6 +341,11 @@ std::vector<double> gaussian_mixture::score_samples(matrix_view x) const {
                                          y.data());
   }
   return out;
+}
+
+std::vector<double> gaussian_mixture::score_samples(matrix_view x) const {
+  check_fitted(x, "score_samples");
+  return mixture_log_normalisers(gmm_arrays<double>(params_), x);
 }
 
 double gaussian_mixture::score(matrix_view x) const {

@@ -49,6 +49,26 @@ struct fit_outcome {
 bayesian_gaussian_mixture::bayesian_gaussian_mixture(bayesian_gaussian_mixture_options options)
     : options_(std::move(options)) {}
 
+bayesian_gaussian_mixture::bayesian_gaussian_mixture(vb_params q) : q_(std::move(q)), fitted_(true) {
+  gmm_params& g = q_.gaussian;
+  const std::size_t K = q_.weight_concentration.size();
+  MC_EXPECTS(K >= 1, "the model has no components");
+  const bool process = q_.weight_type == weight_prior_type::dirichlet_process;
+  MC_EXPECTS((process ? q_.weight_concentration_b.size() : K) == K && q_.mean_precision.size() == K &&
+                 q_.degrees_of_freedom.size() == K && g.means.size() % K == 0 && !g.means.empty(),
+             fmt::format("the model's variational parameters do not all have {} components", K));
+  g.components = int(K);
+  g.dim = int(g.means.size() / K);
+  MC_EXPECTS(g.covariances.size() == covariance_size(g.type, g.components, g.dim),
+             fmt::format("the model's covariances have {} values, expected {}", g.covariances.size(),
+                         covariance_size(g.type, g.components, g.dim)));
+  g.weights = vb_mean_weights(q_);
+  compute_precision_cholesky(g, "the model's covariances");
+  options_.n_components = g.components;
+  options_.covariance = g.type;
+  options_.prior.weight_type = q_.weight_type;
+}
+
 bayesian_gaussian_mixture& bayesian_gaussian_mixture::fit(matrix_view xv) {
   const auto start = clock_type::now();
   const bayesian_gaussian_mixture_options& o = options_;
@@ -144,13 +164,22 @@ bayesian_gaussian_mixture& bayesian_gaussian_mixture::fit(matrix_view xv) {
   return *this;
 }
 
-std::vector<double> bayesian_gaussian_mixture::predict_proba(matrix_view x) const {
-  if (!fitted_) throw input_error("predict_proba: the model has not been fitted");
-  check_mixture_data(x, "predict_proba");
+void bayesian_gaussian_mixture::check_fitted(matrix_view x, const char* what) const {
+  if (!fitted_) throw input_error(fmt::format("{}: the model has not been fitted", what));
+  check_mixture_data(x, what);
   const int d = q_.gaussian.dim;
   MC_EXPECTS(x.cols == std::size_t(d),
-             fmt::format("predict_proba: the data have {} columns but the model has {} dimensions", x.cols, d));
+             fmt::format("{}: the data have {} columns but the model has {} dimensions", what, x.cols, d));
+}
+
+std::vector<double> bayesian_gaussian_mixture::predict_proba(matrix_view x) const {
+  check_fitted(x, "predict_proba");
   return mixture_responsibilities(vb_e_step_arrays<double>(q_), x);
+}
+
+std::vector<double> bayesian_gaussian_mixture::score_samples(matrix_view x) const {
+  check_fitted(x, "score_samples");
+  return mixture_log_normalisers(vb_e_step_arrays<double>(q_), x);
 }
 
 std::vector<int> bayesian_gaussian_mixture::predict(matrix_view x) const {

@@ -91,6 +91,9 @@ struct em_timings {
 /// Responsibilities (n×K, row-major) of the rows of x under the mixture `a`, whose log weights may
 /// be any per-component offsets (VB puts E[log π] and its other terms there).
 std::vector<double> mixture_responsibilities(const gmm_arrays<double>& a, matrix_view x);
+/// log Σ_k exp(log weight_k + log N(x | k)) of each row of x under `a` (the responsibilities'
+/// normaliser): log p(x) for a mixture, scikit-learn's score_samples for VB's offsets.
+std::vector<double> mixture_log_normalisers(const gmm_arrays<double>& a, matrix_view x);
 /// The most probable component of each of n rows of responsibilities r (n×K).
 std::vector<int> most_probable_components(const std::vector<double>& r, std::size_t n, int K);
 

@@ -60,12 +60,18 @@ struct bayesian_gaussian_mixture_options {
 class bayesian_gaussian_mixture {
  public:
   explicit bayesian_gaussian_mixture(bayesian_gaussian_mixture_options options = {});
+  /// A fitted model from given variational parameters (weight_concentration(_b), mean_precision,
+  /// degrees_of_freedom, and gaussian's type, means and covariances); the weights and precision
+  /// factors are computed from them. Throws input_error for inconsistent sizes.
+  explicit bayesian_gaussian_mixture(vb_params q);
 
   /// Fits by CAVI; throws input_error for bad data, options or priors.
   bayesian_gaussian_mixture& fit(matrix_view x);
 
   std::vector<double> predict_proba(matrix_view x) const;  ///< q(z = k) per row, n×K
   std::vector<int> predict(matrix_view x) const;           ///< the most probable component per row
+  /// scikit-learn's score_samples: log Σ_k exp(E[log π_k] + E[log N(x | μ_k, Λ_k⁻¹)]) per row.
+  std::vector<double> score_samples(matrix_view x) const;
 
   /// The variational parameters; means in the data's coordinates.
   const vb_params& params() const { return q_; }
@@ -90,6 +96,8 @@ class bayesian_gaussian_mixture {
   nlohmann::json to_json() const;
 
  private:
+  void check_fitted(matrix_view x, const char* what) const;
+
   bayesian_gaussian_mixture_options options_;
   vb_prior prior_;
   vb_params q_;

@@ -91,6 +91,7 @@ void register_errors(nb::module_& m);
 void register_sampling(nb::module_& m);
 void register_diagnostics(nb::module_& m);
 void register_mixture(nb::module_& m);
+void register_bayesian_mixture(nb::module_& m);
 void register_ensembles(nb::module_& m);
 
 }  // namespace manychains::python

@@ -3,41 +3,10 @@
 // model from them for each prediction, so that it pickles and clones as scikit-learn expects.
 #include <fmt/format.h>
 
-#include "bindings.hpp"
-#include "manychains/em.hpp"
+#include "mixture_arrays.hpp"
 
 namespace manychains::python {
 namespace {
-
-using matrix = host_array<nb::ndim<2>>;
-
-matrix_view view(const matrix& x) { return {x.data(), x.shape(0), x.shape(1)}; }
-
-std::vector<double> flat(const nb::object& a) {
-  if (a.is_none()) return {};
-  return nb::cast<std::vector<double>>(a);
-}
-
-std::vector<std::size_t> covariance_shape(covariance_type type, std::size_t K, std::size_t d) {
-  switch (type) {
-    case covariance_type::full: return {K, d, d};
-    case covariance_type::tied: return {d, d};
-    case covariance_type::diag: return {K, d};
-    case covariance_type::spherical: return {K};
-  }
-  return {};
-}
-
-nb::dict params_dict(gmm_params p) {
-  const std::size_t K = std::size_t(p.components), d = std::size_t(p.dim);
-  const auto shape = covariance_shape(p.type, K, d);
-  nb::dict out;
-  out["weights"] = to_numpy(std::move(p.weights), {K});
-  out["means"] = to_numpy(std::move(p.means), {K, d});
-  out["covariances"] = to_numpy(std::move(p.covariances), shape);
-  out["precisions_cholesky"] = to_numpy(std::move(p.precisions_cholesky), shape);
-  return out;
-}
 
 /// Fits by EM with the GIL released; `on_iteration(restart, iteration, mean log-likelihood, change)`
 /// (verbose) takes it back for each iteration.

@@ -106,10 +106,11 @@ void register_errors(nb::module_& m) {
 
 NB_MODULE(_core, m) {
   using namespace manychains::python;
-  m.doc() = "manychains' C++ library: many-chain samplers, diagnostics, EM, ensembles, couplings";
+  m.doc() = "manychains' C++ library: many-chain samplers, diagnostics, EM, VB, ensembles, couplings";
   register_errors(m);
   register_sampling(m);
   register_diagnostics(m);
   register_mixture(m);
+  register_bayesian_mixture(m);
   register_ensembles(m);
 }
