@@ -158,7 +158,10 @@ class em_cpu_backend final : public em_backend<T> {
     return total;
   }
 
-  std::string device_name() const override { return fmt::format("cpu ({} threads)", omp_get_max_threads()); }
+  std::string device_name() const override {
+    const int threads = omp_get_max_threads();
+    return fmt::format("cpu ({} thread{})", threads, threads == 1 ? "" : "s");
+  }
   const std::vector<double>& e_step_partials() const override { return e_partials_; }
   const std::vector<double>& scatter_partials() const override { return scatter_partials_; }
 
