@@ -315,6 +315,7 @@ run() {
     sanitize svgd racecheck "$mc" ensemble --method svgd --target gaussian:dim=10 --particles 128 --iterations 2 $q --out "$s_out/j"
     sanitize stretch memcheck "$mc" ensemble --method stretch --target gaussian:dim=6 --ensembles 8 --iterations 20 --burn 5 $q --out "$s_out/k"
     sanitize coupling memcheck "$mc" converge --target gaussian:dim=4 --pairs 256 --lag 5 --max-steps 200 $q --out "$s_out/l.json"
+    sanitize annealed memcheck "$mc" sample --target "noisy-mixture:dim=2,means=-4/4,weights=0.8/0.2" --sampler annealed --levels 3 --steps-per-level 5 --chains 256 $q --out "$s_out/m"
   }
   san_d() {
     sanitize diagnose memcheck "$diag" diagnose "$diag" $q
