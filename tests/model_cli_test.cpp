@@ -263,6 +263,7 @@ TEST(ModelCli, BadModelsAndDataGetOneClearLineAndExit2) {
   r = sample_model(models + "nan_everywhere.hpp", empty, dir + "/b");
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("no finite log-density"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir + "/b")) << "a run that fails leaves no output folder";
 
   const std::string model = source + "/examples/models/eight_schools.hpp";
   const std::vector<std::pair<std::string, std::string>> cases = {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -25,11 +26,23 @@ void remove_if_present(const std::string& path) {
 
 }  // namespace
 
-run_folder::run_folder(std::string dir) : dir_(std::move(dir)) { ensure_directory(dir_); }
+run_folder::run_folder(std::string dir) : dir_(std::move(dir)) {
+  // The folders this run makes, innermost first: a run that fails before commit() removes them
+  // again, so that bad input leaves nothing behind (a folder that existed is left as it was).
+  std::error_code ec;
+  for (std::filesystem::path p = std::filesystem::absolute(dir_, ec); !ec && !p.empty() && p != p.root_path();
+       p = p.parent_path()) {
+    if (std::filesystem::exists(p, ec)) break;
+    created_.push_back(p.string());
+  }
+  ensure_directory(dir_);
+}
 
 run_folder::~run_folder() {
-  if (!committed_)
+  if (!committed_) {
     for (const auto& [tmp, name] : staged_) std::remove(tmp.c_str());
+    for (const auto& d : created_) ::rmdir(d.c_str());  // only while empty
+  }
   for (int slot : temp_slots_) unregister_temp_file(slot);
 }
 

@@ -14,7 +14,8 @@ namespace manychains {
 
 class run_folder {
  public:
-  /// Creates the folder (and its parents) if needed; throws input_error when it cannot.
+  /// Creates the folder (and its parents) if needed; throws input_error when it cannot. Without
+  /// commit() the folders it created are removed again (while empty).
   explicit run_folder(std::string dir);
   ~run_folder();  ///< without commit(), removes every temporary file staged
   run_folder(const run_folder&) = delete;
@@ -33,6 +34,7 @@ class run_folder {
   std::string dir_;
   std::vector<std::pair<std::string, std::string>> staged_;  // temporary path, final name
   bool committed_ = false;
+  std::vector<std::string> created_;  // the folders the constructor made, innermost first
   std::vector<int> temp_slots_;  // the staged files in the signal handler's table (temp_files.hpp)
 };
 
