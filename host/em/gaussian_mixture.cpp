@@ -94,6 +94,19 @@ struct fit_outcome {
   int n_iter = 0;
 };
 
+/// The checks of a fit's shape and options after its data's (n: every process's rows), in the
+/// order their messages take precedence; shared by EM's and VB's fits.
+void check_mixture_options(std::size_t n, std::size_t cols, int K, int max_iter, int n_init, double tol,
+                           double reg_covar) {
+  MC_EXPECTS(cols <= 100000, "the data have too many columns");
+  MC_EXPECTS(n >= std::size_t(K),
+             fmt::format("{} data points are fewer than the {} components; use at most {} components", n, K, n));
+  MC_EXPECTS(max_iter >= 0, "max_iter must be at least 0");
+  MC_EXPECTS(n_init >= 1, "n_init must be at least 1");
+  MC_EXPECTS(tol >= 0, "tol must be at least 0");
+  MC_EXPECTS(reg_covar >= 0, "reg_covar must be at least 0");
+}
+
 }  // namespace
 
 void check_mixture_data(matrix_view x, const char* what, std::size_t first_row) {
@@ -108,14 +121,8 @@ centred_data prepare_mixture_fit(matrix_view xv, int K, int max_iter, int n_init
   MC_EXPECTS(K >= 1, "the number of components must be at least 1");
   check_mixture_data(xv, "fit");
   const std::size_t n = xv.rows;
-  MC_EXPECTS(xv.cols <= 100000, "the data have too many columns");
+  check_mixture_options(n, xv.cols, K, max_iter, n_init, tol, reg_covar);
   const std::size_t d = xv.cols;
-  MC_EXPECTS(n >= std::size_t(K),
-             fmt::format("{} data points are fewer than the {} components; use at most {} components", n, K, n));
-  MC_EXPECTS(max_iter >= 0, "max_iter must be at least 0");
-  MC_EXPECTS(n_init >= 1, "n_init must be at least 1");
-  MC_EXPECTS(tol >= 0, "tol must be at least 0");
-  MC_EXPECTS(reg_covar >= 0, "reg_covar must be at least 0");
   centred_data c;
   c.centre.assign(d, 0.0);
   for (std::size_t i = 0; i < n; ++i)
@@ -159,13 +166,7 @@ gaussian_mixture& gaussian_mixture::fit(matrix_view xv, const em_rows& rows) {
   const std::size_t local = xv.rows, first = rows.group ? rows.first : 0;
   collectively(group, [&] { check_mixture_data(xv, "fit", first); });
   const std::size_t n = rows.group ? rows.total : xv.rows;  // every process's rows
-  MC_EXPECTS(xv.cols <= 100000, "the data have too many columns");
-  MC_EXPECTS(n >= std::size_t(K),
-             fmt::format("{} data points are fewer than the {} components; use at most {} components", n, K, n));
-  MC_EXPECTS(o.max_iter >= 0, "max_iter must be at least 0");
-  MC_EXPECTS(o.n_init >= 1, "n_init must be at least 1");
-  MC_EXPECTS(o.tol >= 0, "tol must be at least 0");
-  MC_EXPECTS(o.reg_covar >= 0, "reg_covar must be at least 0");
+  check_mixture_options(n, xv.cols, K, o.max_iter, o.n_init, o.tol, o.reg_covar);
   const int d = int(xv.cols);
   const covariance_type type = o.covariance;
   if (o.weights_init)
@@ -292,11 +293,15 @@ gaussian_mixture& gaussian_mixture::fit(matrix_view xv, const em_rows& rows) {
   return *this;
 }
 
-void gaussian_mixture::check_fitted(matrix_view x, const char* what) const {
-  if (!fitted_) throw input_error(fmt::format("{}: the model has not been fitted", what));
+void check_prediction_data(bool fitted, matrix_view x, int dim, const char* what) {
+  if (!fitted) throw input_error(fmt::format("{}: the model has not been fitted", what));
   check_mixture_data(x, what);
-  MC_EXPECTS(x.cols == std::size_t(params_.dim),
-             fmt::format("{}: the data have {} columns but the model has {} dimensions", what, x.cols, params_.dim));
+  MC_EXPECTS(x.cols == std::size_t(dim),
+             fmt::format("{}: the data have {} columns but the model has {} dimensions", what, x.cols, dim));
+}
+
+void gaussian_mixture::check_fitted(matrix_view x, const char* what) const {
+  check_prediction_data(fitted_, x, params_.dim, what);
 }
 
 std::vector<double> mixture_responsibilities(const gmm_arrays<double>& a, matrix_view x) {

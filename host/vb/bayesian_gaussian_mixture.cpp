@@ -165,11 +165,7 @@ bayesian_gaussian_mixture& bayesian_gaussian_mixture::fit(matrix_view xv) {
 }
 
 void bayesian_gaussian_mixture::check_fitted(matrix_view x, const char* what) const {
-  if (!fitted_) throw input_error(fmt::format("{}: the model has not been fitted", what));
-  check_mixture_data(x, what);
-  const int d = q_.gaussian.dim;
-  MC_EXPECTS(x.cols == std::size_t(d),
-             fmt::format("{}: the data have {} columns but the model has {} dimensions", what, x.cols, d));
+  check_prediction_data(fitted_, x, q_.gaussian.dim, what);
 }
 
 std::vector<double> bayesian_gaussian_mixture::predict_proba(matrix_view x) const {

@@ -42,6 +42,10 @@ struct matrix_view {
 /// over processes (a process's share may then be empty).
 void check_mixture_data(matrix_view x, const char* what, std::size_t first_row = 0);
 
+/// The checks before a fitted mixture (EM's or VB's) reads new data: fitted, the data
+/// (check_mixture_data), and `dim` columns; throws input_error naming `what`.
+void check_prediction_data(bool fitted, matrix_view x, int dim, const char* what);
+
 /// A fit's data centred (in double) on their column means, so that float32 passes and scatter
 /// matrices stay accurate: `values` (row-major n×d) = x - `centre`.
 struct centred_data {
