@@ -42,6 +42,9 @@ std::vector<std::size_t> adaptive_window_ends(std::size_t cap) {
 /// step sizes this close: the MALA step is set by the stiffest whitened direction, so a metric
 /// still improving shows as a step still moving.
 constexpr double warmup_step_tolerance = 0.10;
+/// The most warm-up steps one engine call runs: short enough that progress and a stop are seen
+/// often, long enough that the CUDA engine's queued steps hide the host.
+constexpr std::size_t warmup_block = 64;
 
 /// How many snapshots of the chains' positions each window's metric estimate pools: enough for
 /// about 1,024 positions (the default chain count, with which one snapshot, the window's end, is
@@ -287,8 +290,8 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
   for (std::size_t j = 0; j < d; ++j)
     if (info.init_radius[j] > 0) scale[j] = 0.5 * info.init_radius[j];
   const double initial_step = s.step_size.value_or(std::pow(static_cast<double>(d), -0.25));
-  dual_averaging adapt(initial_step, s.target_accept);
-  double step = initial_step;
+  step_adaptation adaptation{dual_averaging(initial_step, s.target_accept), initial_step, !s.step_size,
+                             static_cast<double>(n)};
   const bool may_dense = dense_possible(s, d, n);
   std::vector<double> chol;           // the factor in use; empty: diagonal
   std::vector<double> previous_chol;  // the last window's dense estimate, used or not (auto)
@@ -306,7 +309,6 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
   // adapt on (adapting its computed-but-unused acceptance collapsed the step to 1e-152).
   request.kind = sampler_kind::mala;
   request.steps = 1;
-  double warmup_accept = 0;
   const auto observe = [&](std::size_t step) {
     if (!s.observer || s.observe_every == 0) return;
     const std::vector<T> x = all_positions();
@@ -335,27 +337,43 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
   out.metric_snapshots = window_ends.empty() ? 0 : snapshots;
   std::vector<T> pooled;  // this window's snapshots of the positions, (snapshot·chain, dim)
   std::size_t window = 0;
-  for (std::size_t t = 0; t < warmup_len && !stopped(); ++t) {
-    request.step_size = static_cast<T>(step);
+  // Split over processes or keeping warm-up draws, one step at a time; otherwise the engine runs
+  // the steps up to the next point where the host acts (a snapshot, a window's end, an observation)
+  // in one call, at most warmup_block steps so that progress and stops are seen.
+  const bool one_step_at_a_time = split || s.save_warmup;
+  const bool observing = s.observer && s.observe_every > 0;
+  const auto host_acts_at = [&](std::size_t t1) {  // after t1 steps
+    if (t1 == warmup_len || (observing && t1 % s.observe_every == 0)) return true;
+    if (settled || window >= window_ends.size()) return false;
+    return t1 == window_ends[window] ||
+           is_snapshot(t1, window ? window_ends[window - 1] : 0, window_ends[window], snapshots);
+  };
+  for (std::size_t t = 0; t < warmup_len && !stopped();) {
     request.scale = as<T>(scale);
     request.chol = as<T>(chol);
-    request.first_draw = t;
-    if (s.save_warmup) out.warmup_step_sizes.push_back(static_cast<double>(request.step_size));
-    const pooled_totals p = run_pooled(request);
-    const double mean_accept = p.accept_prob / static_cast<double>(n);
-    warmup_accept += mean_accept;
-    out.warmup_divergences += p.divergent;
-    ++out.warmup_steps_done;
-    if (!s.step_size) step = adapt.update(mean_accept);
+    if (one_step_at_a_time) {
+      request.step_size = static_cast<T>(adaptation.step);
+      request.first_draw = t;
+      if (s.save_warmup) out.warmup_step_sizes.push_back(static_cast<double>(request.step_size));
+      const pooled_totals p = run_pooled(request);
+      adaptation.observe(p.accept_prob, p.divergent);
+    } else {
+      std::size_t steps = 1;
+      while (steps < warmup_block && !host_acts_at(t + steps)) ++steps;
+      engine.run_adapting(request, steps, adaptation, stop);
+    }
+    if (adaptation.steps_done == t) break;  // stopped before the block's first step
+    t = adaptation.steps_done;
+    out.warmup_steps_done = t;
     if (!settled && window < window_ends.size() &&
-        is_snapshot(t + 1, window ? window_ends[window - 1] : 0, window_ends[window], snapshots)) {
+        is_snapshot(t, window ? window_ends[window - 1] : 0, window_ends[window], snapshots)) {
       const std::vector<T> x = all_positions();
       pooled.insert(pooled.end(), x.begin(), x.end());
     }
-    if (!settled && window < window_ends.size() && t + 1 == window_ends[window]) {
+    if (!settled && window < window_ends.size() && t == window_ends[window]) {
       ++window;
       const bool ran_dense = !chol.empty();
-      const double window_step = adapt.final_step();
+      const double window_step = adaptation.adapt.final_step();
       const std::vector<T> positions = std::move(pooled);
       pooled.clear();
       const std::size_t count = positions.size() / d;
@@ -375,25 +393,26 @@ sample_result<T> run_sampler(chain_engine<T>& engine, const target_info& info, c
       } else {
         scale = cross_chain_sd(positions, d, scale);
       }
-      if (!s.step_size) adapt = dual_averaging(step, s.target_accept);
+      if (!s.step_size) adaptation.adapt = dual_averaging(adaptation.step, s.target_accept);
       if (adaptive && last_window_step > 0 && ran_dense == last_window_dense &&
           std::abs(std::log(window_step / last_window_step)) <= std::log1p(warmup_step_tolerance)) {
         settled = true;  // the metric estimated now is kept; a last quarter adapts the step alone
-        warmup_len = std::min(s.warmup, t + 1 + std::max<std::size_t>(50, (t + 1) / 4));
+        warmup_len = std::min(s.warmup, t + std::max<std::size_t>(50, t / 4));
         out.warmup_reason = fmt::format(
             "adaptive: the windows ending at {} and {} ran with the same ({}) metric and adapted steps {:.4g} and "
             "{:.4g}, within {:g}%; then {} steps adapted the step size alone ({} of at most {} steps)",
-            t + 1 - 100, t + 1, ran_dense ? "dense" : "diag", last_window_step, window_step,
-            100 * warmup_step_tolerance, warmup_len - t - 1, warmup_len, s.warmup);
+            t - 100, t, ran_dense ? "dense" : "diag", last_window_step, window_step,
+            100 * warmup_step_tolerance, warmup_len - t, warmup_len, s.warmup);
       }
       last_window_step = window_step;
       last_window_dense = ran_dense;
     }
-    if ((t + 1) % std::max<std::size_t>(s.observe_every, 1) == 0) observe(t + 1);
-    if (progress) progress(t + 1, total_steps);
+    if (observing && t % s.observe_every == 0) observe(t);
+    if (progress) progress(t, total_steps);
   }
-  if (!s.step_size && out.warmup_steps_done > 0) step = adapt.final_step();
-  out.warmup_accept_rate = out.warmup_steps_done ? warmup_accept / out.warmup_steps_done : 0.0;
+  out.warmup_divergences = adaptation.divergent;
+  double step = !s.step_size && out.warmup_steps_done > 0 ? adaptation.adapt.final_step() : adaptation.step;
+  out.warmup_accept_rate = out.warmup_steps_done ? adaptation.accept_sum / out.warmup_steps_done : 0.0;
   keep_prefix(out.warmup_draws, local, s.warmup, out.warmup_steps_done, d);
   keep_prefix(out.warmup_stats, local, s.warmup, out.warmup_steps_done);
   out.warmup_step_size = step;

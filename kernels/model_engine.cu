@@ -35,7 +35,7 @@ class cuda_model_engine final : public cuda_engine_base<T> {
     module_.launch(kernel_, blocks_for(n, threads), threads, args.data());
   }
   void advance(const segment_request<T>& r, std::size_t steps, T* draws) override {
-    run_batched_steps(this->state_, r, steps, draws, this->seed_, this->range_.first,
+    run_batched_steps(this->state_, r, this->step_of(r), steps, draws, this->seed_, this->range_.first,
                       [this](const T* x, std::size_t n, T* logp, T* grad) { evaluate(x, n, logp, grad); });
   }
 

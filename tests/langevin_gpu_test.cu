@@ -362,3 +362,57 @@ TEST(GpuEngine, DrawStatsMatchCpu) {
     EXPECT_NEAR(total, per_draw, 1e-9 * total);
   }
 }
+
+// Warm-up's queued steps: run_adapting adapts each next step size on the device. The same steps
+// run by the host loop (chain_engine's run_adapting: a round trip a step), on a second GPU engine
+// and on the CPU, give the same adapted step, acceptance and chains, for the pointwise kernels
+// (local_chain<8>, <32>, global memory) and the batched engine (cuBLAS logistic).
+template <class T>
+void expect_same_adaptation(const std::string& spec, std::size_t chains, double tol) {
+  const any_target target = make_target(spec);
+  const target_info info = info_of(target);
+  auto device = make_cuda_engine<T>(target, chain_range{0, chains}, 12);
+  auto host_loop = make_cuda_engine<T>(target, chain_range{0, chains}, 12);
+  auto cpu = make_cpu_engine<T>(target, chain_range{0, chains}, 12);
+  const auto [x0, blocks] = initial_positions(*cpu, info, 12);
+  for (auto* e : {device.get(), host_loop.get(), cpu.get()}) e->initialize(x0, blocks);
+  segment_request<T> request;
+  request.scale.assign(info.dim, T(1));
+  const double first = 0.5;
+  const step_adaptation start{dual_averaging(first, 0.574), first, true, static_cast<double>(chains)};
+  step_adaptation a = start, b = start, c = start;
+  for (int block = 0; block < 3; ++block) {  // blocks continue where the last one left off
+    device->run_adapting(request, 40, a, nullptr);
+    host_loop->chain_engine<T>::run_adapting(request, 40, b, nullptr);
+    cpu->run_adapting(request, 40, c, nullptr);
+  }
+  for (const step_adaptation* other : {&b, &c}) {
+    EXPECT_EQ(a.steps_done, 120u) << spec;
+    EXPECT_EQ(other->steps_done, 120u) << spec;
+    EXPECT_NEAR(a.step, other->step, tol * other->step) << spec;
+    EXPECT_NEAR(a.adapt.final_step(), other->adapt.final_step(), tol * other->step) << spec;
+    EXPECT_NEAR(a.accept_sum, other->accept_sum, tol * other->accept_sum) << spec;
+    EXPECT_EQ(a.divergent, other->divergent) << spec;
+  }
+  EXPECT_NE(a.step, first) << "the step adapted";
+  const auto xa = device->positions(), xc = cpu->positions();
+  std::size_t differ = 0;
+  for (std::size_t i = 0; i < xa.size(); ++i)
+    differ += std::abs(double(xa[i]) - double(xc[i])) > tol * std::max(1.0, std::abs(double(xc[i])));
+  EXPECT_LE(differ, xa.size() / 100) << spec << ": positions after 120 adapted steps";
+  // A stop already asked for: no step runs.
+  std::atomic<bool> stop{true};
+  step_adaptation d = start;
+  device->run_adapting(request, 40, d, &stop);
+  EXPECT_EQ(d.steps_done, 0u);
+  EXPECT_EQ(d.step, first);
+}
+
+TEST(GpuEngine, WarmupStepsAdaptedOnTheDeviceMatchTheHostLoop) {
+  SKIP_WITHOUT_GPU();
+  expect_same_adaptation<double>("gaussian:dim=5,rho=0.5", 1000, 1e-8);
+  expect_same_adaptation<double>("gaussian:dim=20,rho=0.5", 3000, 1e-8);
+  expect_same_adaptation<double>("funnel:dim=40", 500, 1e-8);
+  expect_same_adaptation<double>("logistic:data=" + logistic_csv("logistic_adapt", 2000), 700, 1e-8);
+  expect_same_adaptation<float>("gaussian:dim=5,rho=0.5", 1000, 1e-3);
+}

@@ -277,3 +277,75 @@ TEST(Ula, DefaultRunOnTheOringIsFiniteAndUncollapsed) {
   EXPECT_GT(r.step_size, 0.1);
   for (double v : r.draws) ASSERT_TRUE(std::isfinite(v) && std::abs(v) < 1e3);
 }
+
+namespace {
+
+/// A CPU engine that records how warm-up calls run_adapting (the steps asked for each time).
+class recording_engine final : public chain_engine<double> {
+ public:
+  explicit recording_engine(std::unique_ptr<chain_engine<double>> inner) : inner_(std::move(inner)) {}
+  std::string device_name() const override { return inner_->device_name(); }
+  std::size_t dim() const override { return inner_->dim(); }
+  chain_range chains() const override { return inner_->chains(); }
+  std::vector<double> logdensity(const std::vector<double>& x) override { return inner_->logdensity(x); }
+  void initialize(const std::vector<double>& x, const std::vector<std::uint64_t>& b) override {
+    inner_->initialize(x, b);
+  }
+  segment_result run(const segment_request<double>& r) override { return inner_->run(r); }
+  void run_adapting(segment_request<double> r, std::size_t steps, step_adaptation& a,
+                    const std::atomic<bool>* stop) override {
+    calls.push_back(steps);
+    chain_engine<double>::run_adapting(r, steps, a, stop);
+  }
+  std::vector<double> positions() override { return inner_->positions(); }
+  std::vector<std::size_t> calls;
+
+ private:
+  std::unique_ptr<chain_engine<double>> inner_;
+};
+
+}  // namespace
+
+// Warm-up runs the steps between the host's snapshots, window ends and observations in one engine
+// call (the CUDA engine queues them without waiting); with --save-warmup it runs them one at a
+// time. Both must give the same run, bit for bit: the same snapshots, metric, steps and draws.
+TEST(Runner, WarmupInBlocksEqualsWarmupOneStepAtATime) {
+  for (const char* spec : {"gaussian:dim=3,rho=0.9", "funnel:dim=5"}) {
+    sample_settings s = settings(64, 400, 50, 21);
+    s.observe_every = 70;  // observations fall inside windows, not at their ends
+    std::vector<std::vector<double>> seen[2];
+    const any_target target = make_target(spec);
+    sample_result<double> r[2];
+    std::vector<std::size_t> calls;
+    for (int one_at_a_time = 0; one_at_a_time < 2; ++one_at_a_time) {
+      s.save_warmup = one_at_a_time;
+      s.observer = [&, one_at_a_time](std::size_t step, const std::vector<double>& x) {
+        seen[one_at_a_time].push_back(x);
+        seen[one_at_a_time].back().push_back(static_cast<double>(step));
+      };
+      recording_engine engine(make_cpu_engine<double>(target, chain_range{0, s.chains}, s.seed));
+      r[one_at_a_time] = run_sampler<double>(engine, info_of(target), s);
+      if (!one_at_a_time) calls = engine.calls;
+      else EXPECT_TRUE(engine.calls.empty());
+    }
+    EXPECT_EQ(r[0].draws, r[1].draws) << spec;
+    EXPECT_EQ(r[0].warmup_step_size, r[1].warmup_step_size) << spec;
+    EXPECT_EQ(r[0].warmup_accept_rate, r[1].warmup_accept_rate) << spec;
+    EXPECT_EQ(r[0].warmup_divergences, r[1].warmup_divergences) << spec;
+    EXPECT_EQ(r[0].scale, r[1].scale) << spec;
+    EXPECT_EQ(r[0].chol, r[1].chol) << spec;
+    EXPECT_EQ(r[0].metric_reason, r[1].metric_reason) << spec;
+    EXPECT_EQ(seen[0], seen[1]) << spec;
+    EXPECT_EQ(r[0].warmup_step_sizes.size(), 0u);
+    ASSERT_EQ(r[1].warmup_step_sizes.size(), s.warmup);
+    // The blocks cover the warm-up, most of them many steps long.
+    std::size_t total = 0, long_calls = 0;
+    for (std::size_t c : calls) {
+      total += c;
+      long_calls += c > 1;
+    }
+    EXPECT_EQ(total, s.warmup) << spec;
+    EXPECT_GT(long_calls, calls.size() / 2) << spec;
+    EXPECT_LT(calls.size(), s.warmup / 4) << spec;
+  }
+}

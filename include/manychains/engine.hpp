@@ -4,12 +4,14 @@
 /// implement it over the same host-device step functions.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "manychains/adaptation.hpp"
 #include "manychains/langevin.hpp"
 #include "manychains/targets.hpp"
 
@@ -89,6 +91,18 @@ class chain_engine {
   /// run(), summed over chains. The CUDA engine sums on the device and copies three numbers
   /// instead of three per-chain arrays (warm-up calls this once per step).
   virtual pooled_totals run_pooled(const segment_request<T>& request) { return sum_over_chains(run(request)); }
+  /// Warm-up: up to `steps` single steps of every chain (no draws kept), each at `a.step`, each
+  /// observed by `a` (which adapts the step of the next). Ends early once `stop` is set. The CUDA
+  /// engine keeps `a` on the device and queues the steps without waiting for any of them.
+  virtual void run_adapting(segment_request<T> request, std::size_t steps, step_adaptation& a,
+                            const std::atomic<bool>* stop) {
+    request.steps = 1;
+    for (std::size_t k = 0; k < steps && !(stop && stop->load()); ++k) {
+      request.step_size = static_cast<T>(a.step);
+      const pooled_totals p = run_pooled(request);
+      a.observe(p.accept_prob, p.divergent);
+    }
+  }
   /// Current positions, chain-major (chains × dim).
   virtual std::vector<T> positions() = 0;
 };

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "manychains/cuda/detail/device_buffer.cuh"
+#include "manychains/adaptation.hpp"
 #include "manychains/langevin.hpp"
 
 namespace manychains {
@@ -32,6 +33,15 @@ inline unsigned chain_block_threads(std::size_t n) {
   while (threads > 32 && blocks_for(n, threads) < static_cast<unsigned>(sms)) threads /= 2;
   return threads;
 }
+
+/// A step kernel's step size: the request's, or in warm-up the one adapted on the device (read
+/// when the kernel starts, after the previous step's adaptation kernel wrote it).
+template <class T>
+struct step_source {
+  T value;
+  const step_adaptation* adapted = nullptr;
+  __device__ T get() const { return adapted ? static_cast<T>(adapted->step) : value; }
+};
 
 /// Raw pointers to the state, passed to kernels by value.
 template <class T>

@@ -16,10 +16,11 @@ namespace manychains {
 
 std::string cuda_device_name();
 
-/// One block sums the per-chain totals in a fixed order (the same sum on every run).
+/// One block sums the per-chain totals in a fixed order (the same sum on every run); the sums are
+/// valid in thread 0. With `reset`, the per-chain totals are zeroed for the next step.
 template <int Threads>
-__global__ void pool_totals_kernel(const double* accept_prob, const std::uint64_t* accepted,
-                                   const std::uint64_t* divergent, std::size_t n, pooled_totals* out) {
+__device__ pooled_totals block_pool_totals(double* accept_prob, std::uint64_t* accepted, std::uint64_t* divergent,
+                                           std::size_t n, bool reset) {
   using reduce_double = cub::BlockReduce<double, Threads>;
   using reduce_count = cub::BlockReduce<unsigned long long, Threads>;
   __shared__ union {
@@ -32,13 +33,29 @@ __global__ void pool_totals_kernel(const double* accept_prob, const std::uint64_
     a += accept_prob[c];
     acc += accepted[c];
     div += divergent[c];
+    if (reset) accept_prob[c] = 0, accepted[c] = 0, divergent[c] = 0;
   }
   const double total_accept = reduce_double(temp.d).Sum(a);
   __syncthreads();
   const unsigned long long total_accepted = reduce_count(temp.u).Sum(acc);
   __syncthreads();
   const unsigned long long total_divergent = reduce_count(temp.u).Sum(div);
-  if (threadIdx.x == 0) *out = pooled_totals{total_accept, total_accepted, total_divergent};
+  return pooled_totals{total_accept, total_accepted, total_divergent};
+}
+
+template <int Threads>
+__global__ void pool_totals_kernel(double* accept_prob, std::uint64_t* accepted, std::uint64_t* divergent,
+                                   std::size_t n, pooled_totals* out) {
+  const pooled_totals p = block_pool_totals<Threads>(accept_prob, accepted, divergent, n, false);
+  if (threadIdx.x == 0) *out = p;
+}
+
+/// Warm-up, after each step: the step's totals adapt the next step's size, on the device.
+template <int Threads>
+__global__ void adapt_step_kernel(double* accept_prob, std::uint64_t* accepted, std::uint64_t* divergent,
+                                  std::size_t n, step_adaptation* adaptation) {
+  const pooled_totals p = block_pool_totals<Threads>(accept_prob, accepted, divergent, n, true);
+  if (threadIdx.x == 0) adaptation->observe(p.accept_prob, p.divergent);
 }
 
 template <class T>
@@ -85,6 +102,33 @@ class cuda_engine_base : public chain_engine<T> {
     return pooled_.download().front();  // synchronises
   }
 
+  /// The steps are queued back to back, each followed by a one-block kernel that pools its
+  /// totals and adapts the next step's size in device memory; the host waits once, at the end.
+  void run_adapting(segment_request<T> request, std::size_t steps, step_adaptation& a,
+                    const std::atomic<bool>* stop) override {
+    request.steps = 1;
+    request.draws = nullptr;
+    upload_preconditioner(request);
+    state_.accept_prob.zero();
+    state_.accepted.zero();
+    state_.divergent.zero();
+    MC_CUDA_TRY(cudaMemcpy(adaptation_.data(), &a, sizeof a, cudaMemcpyHostToDevice));
+    adapted_step_ = adaptation_.data();
+    try {
+      for (std::size_t k = 0; k < steps && !(stop && stop->load()); ++k) {
+        advance(request, 1, nullptr);
+        adapt_step_kernel<256><<<1, 256>>>(state_.accept_prob.data(), state_.accepted.data(),
+                                           state_.divergent.data(), state_.n, adaptation_.data());
+        MC_CUDA_TRY(cudaGetLastError());
+      }
+    } catch (...) {
+      adapted_step_ = nullptr;
+      throw;
+    }
+    adapted_step_ = nullptr;
+    MC_CUDA_TRY(cudaMemcpy(&a, adaptation_.data(), sizeof a, cudaMemcpyDeviceToHost));  // synchronises
+  }
+
   std::vector<T> positions() override { return to_chain_major(state_.x.download(), state_.n, state_.dim); }
 
  protected:
@@ -93,6 +137,9 @@ class cuda_engine_base : public chain_engine<T> {
   /// `steps` steps of every chain; with `draws`, the state after every thin-th step is stored
   /// at draws[(k * dim + j) * n + c].
   virtual void advance(const segment_request<T>& request, std::size_t steps, T* draws) = 0;
+
+  /// The step size the step kernels take: the request's, or during run_adapting the device's.
+  step_source<T> step_of(const segment_request<T>& request) const { return {request.step_size, adapted_step_}; }
 
   device_chain_state<T> state_;
   chain_range range_;
@@ -107,14 +154,7 @@ class cuda_engine_base : public chain_engine<T> {
   /// request, as the CPU engine does: with draws kept, steps beyond the last whole thinning
   /// interval still run (they keep no draw).
   void run_steps(const segment_request<T>& request) {
-    if (request.scale != scale_) {
-      state_.scale.upload(request.scale);
-      scale_ = request.scale;
-    }
-    if (request.chol != chol_) {
-      state_.chol.upload(request.chol);
-      chol_ = request.chol;
-    }
+    upload_preconditioner(request);
     state_.accept_prob.zero();
     state_.accepted.zero();
     state_.divergent.zero();
@@ -128,6 +168,17 @@ class cuda_engine_base : public chain_engine<T> {
       stream_draws(request);
     const std::size_t rest = request.steps - (request.steps / request.thin) * request.thin;
     if (rest) advance(request, rest, nullptr);
+  }
+
+  void upload_preconditioner(const segment_request<T>& request) {
+    if (request.scale != scale_) {
+      state_.scale.upload(request.scale);
+      scale_ = request.scale;
+    }
+    if (request.chol != chol_) {
+      state_.chol.upload(request.chol);
+      chol_ = request.chol;
+    }
   }
 
   /// Draws in chunks that alternate between two device buffers: while chunk i is sampled, chunk
@@ -216,6 +267,8 @@ class cuda_engine_base : public chain_engine<T> {
   cudaStream_t copy_stream_ = nullptr;
   std::vector<T> scale_, chol_;  ///< the preconditioner on the device
   device_buffer<pooled_totals> pooled_{1};
+  device_buffer<step_adaptation> adaptation_{1};
+  const step_adaptation* adapted_step_ = nullptr;  ///< set only inside run_adapting
 };
 
 }  // namespace manychains

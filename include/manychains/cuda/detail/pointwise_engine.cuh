@@ -35,11 +35,12 @@ __device__ void run_chain_steps(const Ref& target, const device_state_ref<T>& s,
 /// Steps in the global arrays (any dimension); with Local > 0, in a local_chain<T, Local>
 /// (dimension ≤ Local), loaded at the start of the launch and stored at its end.
 template <class T, class Ref, std::size_t Local>
-__global__ void pointwise_steps_kernel(Ref target, device_state_ref<T> s, preconditioner<T> pre, T step_size,
-                                       sampler_kind kind, std::size_t steps, std::size_t thin, T* draws,
+__global__ void pointwise_steps_kernel(Ref target, device_state_ref<T> s, preconditioner<T> pre,
+                                       step_source<T> step, sampler_kind kind, std::size_t steps, std::size_t thin, T* draws,
                                        std::uint64_t seed, std::uint64_t first_chain) {
   const std::size_t c = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
   if (c >= s.n) return;
+  const T step_size = step.get();
   curand_stream rng(seed, first_chain + c, s.blocks[c]);
   if constexpr (Local == 0) {
     run_chain_steps(target, s, c, s.slot(c), pre, step_size, kind, steps, thin, draws, rng);
@@ -84,7 +85,7 @@ class cuda_pointwise_engine final : public cuda_engine_base<T> {
     auto& s = this->state_;
     const unsigned threads = chain_block_threads(s.n);
     pointwise_steps_kernel<T, Ref, Local><<<blocks_for(s.n, threads), threads>>>(
-        ref_, s.ref(), s.pre(), r.step_size, r.kind, steps, r.thin, draws, this->seed_, this->range_.first);
+        ref_, s.ref(), s.pre(), this->step_of(r), r.kind, steps, r.thin, draws, this->seed_, this->range_.first);
     MC_CUDA_TRY(cudaGetLastError());
   }
 
