@@ -8,19 +8,21 @@
 #include <thrust/copy.h>
 #include <thrust/device_ptr.h>
 #include <thrust/execution_policy.h>
-#include <thrust/extrema.h>
 #include <thrust/find.h>
 #include <thrust/iterator/counting_iterator.h>
 #include <thrust/iterator/reverse_iterator.h>
+#include <thrust/pair.h>
 #include <thrust/scan.h>
 #include <thrust/sequence.h>
 #include <thrust/sort.h>
+#include <thrust/transform_reduce.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "manychains/cuda/detail/device_buffer.cuh"
@@ -150,6 +152,14 @@ __global__ void mean_over_chains(const double* per_chain, std::size_t chains, st
 }
 
 // ---- the device backend of the pipeline ---------------------------------------------------------
+//
+// One workspace serves every parameter of a call: its buffers are allocated when it is made (the
+// sizes are the same for every parameter), Thrust's temporary storage comes from one block kept
+// across calls, and the lag-sum buffers only grow. Per parameter (even draws >= 4, a = lag blocks
+// per ESS, b = distinct lag-block sizes per ESS): 0 allocations (the lag buffers grow only when a
+// parameter needs a longer block than all before it) and 16 + 5a blocking device-to-host copies;
+// one device_backend per parameter made 25 + 10b cudaMalloc/cudaFree pairs (each cudaFree
+// synchronous) and 33 + 5a copies, and 8 Thrust calls that each synchronised (now par_nosync).
 
 double fetch(const double* device_value) {
   double v;
@@ -157,16 +167,59 @@ double fetch(const double* device_value) {
   return v;
 }
 
+/// Thrust's temporary storage from one device block kept for the workspace's life, grown when an
+/// algorithm asks for more: no cudaMalloc and no synchronous cudaFree per sort, scan or
+/// reduction. A request while the block is lent (not made by the algorithms used here) gets
+/// memory of its own, freed on return.
+class temp_storage_cache {
+ public:
+  using value_type = char;
+
+  char* allocate(std::size_t bytes) {
+    if (lent_) return own_allocation(bytes);
+    if (block_.size() < bytes) {
+      MC_CUDA_TRY(cudaDeviceSynchronize());  // nosync algorithms may still use the old block
+      block_.resize(bytes);
+    }
+    lent_ = true;
+    return block_.data();
+  }
+  void deallocate(char* p, std::size_t) {
+    if (lent_ && p == block_.data()) lent_ = false;
+    else cudaFree(p);
+  }
+
+ private:
+  static char* own_allocation(std::size_t bytes) {
+    void* p = nullptr;
+    MC_CUDA_TRY(cudaMalloc(&p, bytes));
+    return static_cast<char*>(p);
+  }
+  device_buffer<char> block_;
+  bool lent_ = false;
+};
+
+/// Grows b to at least n values (contents discarded when it grows).
+template <class T>
+void reserve_at_least(device_buffer<T>& b, std::size_t n) {
+  if (b.size() < n) b.resize(n);
+}
+
 /// autocov_source over a device (chains, n) array: lag blocks computed on the device, only
-/// `lags` numbers per block come back.
+/// `lags` numbers per block come back. Its buffers stay with it from one ESS to the next.
 class device_autocov_source final : public autocov_source {
  public:
-  device_autocov_source(const double* x, std::size_t chains, std::size_t n, const double* means)
-      : x_(x), chains_(chains), n_(n), means_(means) {}
+  /// The series the next mean_autocov calls read: x (chains, n) with chain means `means`.
+  void bind(const double* x, std::size_t chains, std::size_t n, const double* means) {
+    x_ = x;
+    chains_ = chains;
+    n_ = n;
+    means_ = means;
+  }
   void mean_autocov(std::size_t lag_begin, std::size_t lag_end, double* out) override {
     const std::size_t lags = lag_end - lag_begin;
-    per_chain_.resize(chains_ * lags);
-    mean_.resize(lags);
+    reserve_at_least(per_chain_, chains_ * lags);
+    reserve_at_least(mean_, lags);
     chain_autocov_kernel<<<static_cast<unsigned>(chains_), block_threads>>>(x_, n_, means_, lag_begin, lags,
                                                                             per_chain_.data());
     check_launch();
@@ -176,21 +229,54 @@ class device_autocov_source final : public autocov_source {
   }
 
  private:
-  const double* x_;
-  std::size_t chains_, n_;
-  const double* means_;
+  const double* x_ = nullptr;
+  std::size_t chains_ = 0, n_ = 0;
+  const double* means_ = nullptr;
   device_buffer<double> per_chain_, mean_;
 };
 
 using diagnostics_detail::chain_sums;
 using diagnostics_detail::series;
 
+/// (v, v): a value as the range it spans.
+struct as_range {
+  __host__ __device__ thrust::pair<double, double> operator()(double v) const { return {v, v}; }
+};
+/// The range spanned by two ranges (as minmax_element: the smallest and the largest value).
+struct widen_range {
+  __host__ __device__ thrust::pair<double, double> operator()(thrust::pair<double, double> a,
+                                                              thrust::pair<double, double> b) const {
+    return {b.first < a.first ? b.first : a.first, a.second < b.second ? b.second : a.second};
+  }
+};
+
 class device_backend {
  public:
-  device_backend(const double* draws, std::size_t chains, std::size_t n_draws, std::size_t dim, std::size_t j)
-      : chains_(chains), draws_(n_draws), half_(n_draws / 2), full_(chains * n_draws) {
-    gather_parameter<<<blocks_for(full_.size()), block_threads>>>(draws, full_.size(), dim, j, full_.data());
+  /// A workspace for the parameters of `draws` (chains, n_draws, dim) on the device.
+  device_backend(const double* draws, std::size_t chains, std::size_t n_draws, std::size_t dim)
+      : draws_in_(draws),
+        dim_(dim),
+        chains_(chains),
+        draws_(n_draws),
+        half_(n_draws / 2),
+        full_(chains * n_draws),
+        split_(split_size()),
+        work_(split_size()),
+        sorted_(full_.size()),  // a sort of full or split (split_size() <= full size)
+        folded_sorted_(split_size()),
+        moments_(2 * 2 * chains),  // means then M2 of up to 2 * chains chains
+        c2_(full_.size()),
+        order_(full_.size()),
+        folded_order_(split_size()),
+        head_(full_.size()),
+        tail_(full_.size()) {}
+
+  /// Makes parameter j the one the pipeline works on: full = its draws; every other series is
+  /// rewritten by the pipeline before it is read.
+  void load(std::size_t j) {
+    gather_parameter<<<blocks_for(full_.size()), block_threads>>>(draws_in_, full_.size(), dim_, j, full_.data());
     check_launch();
+    sorted_cache_.clear();
   }
 
   chain_sums sums(series s) {
@@ -198,7 +284,7 @@ class device_backend {
   }
   void find_not_finite(const std::string& name) {
     auto f = thrust::device_pointer_cast(full_.data());
-    const auto bad = thrust::find_if(thrust::device, f, f + full_.size(), not_finite{});
+    const auto bad = thrust::find_if(thrust::cuda::par(temp_), f, f + full_.size(), not_finite{});
     if (bad == f + full_.size()) return;
     const std::size_t k = static_cast<std::size_t>(bad - f);
     const double v = fetch(full_.data() + k);
@@ -207,94 +293,107 @@ class device_backend {
                       "); diagnostics need finite draws");
   }
   void split() {
-    split_.resize(split_size());
-    work_.resize(split_size());
     split_kernel<<<blocks_for(split_size()), block_threads>>>(full_.data(), chains_, draws_, split_.data());
     check_launch();
   }
   void sort(series s) {
-    if (s == series::full) sort_into(full_.data(), full_.size(), sorted_, order_);
-    else sort_into(split_.data(), split_size(), sorted_, order_);
+    sorted_n_ = s == series::full ? full_.size() : split_size();
+    sort_into(s == series::full ? full_.data() : split_.data(), sorted_n_, sorted_, order_);
+    sorted_cache_.clear();
   }
-  double sorted_at(std::size_t k) { return fetch(sorted_.data() + k); }
-  void rank_z() { rank_z_into(sorted_, order_, work_.data()); }
+  /// The quantile lookups read neighbours (k - 1, k): each miss fetches values k and k + 1 in one copy.
+  double sorted_at(std::size_t k) {
+    MC_EXPECTS(k < sorted_n_, "sorted_at beyond the sorted values");
+    for (const auto& [at, v] : sorted_cache_)
+      if (at == k) return v;
+    const std::size_t count = std::min<std::size_t>(2, sorted_n_ - k);
+    double v[2];
+    MC_CUDA_TRY(cudaMemcpy(v, sorted_.data() + k, count * sizeof(double), cudaMemcpyDeviceToHost));
+    for (std::size_t i = 0; i < count; ++i) sorted_cache_.emplace_back(k + i, v[i]);
+    return v[0];
+  }
+  void rank_z() { rank_z_into(sorted_, order_, split_size(), work_.data()); }
   void folded_rank_z(double median) {
     abs_dev_kernel<<<blocks_for(split_size()), block_threads>>>(split_.data(), split_size(), median, work_.data());
     check_launch();
     sort_into(work_.data(), split_size(), folded_sorted_, folded_order_);
-    rank_z_into(folded_sorted_, folded_order_, work_.data());
+    rank_z_into(folded_sorted_, folded_order_, split_size(), work_.data());
   }
   void indicator(double q) {
     indicator_kernel<<<blocks_for(split_size()), block_threads>>>(split_.data(), split_size(), q, work_.data());
     check_launch();
   }
   chain_sums squared_deviations(double mean) {
-    device_buffer<double> c2(full_.size());
-    sq_dev_kernel<<<blocks_for(full_.size()), block_threads>>>(full_.data(), full_.size(), mean, c2.data());
+    sq_dev_kernel<<<blocks_for(full_.size()), block_threads>>>(full_.data(), full_.size(), mean, c2_.data());
     check_launch();
-    split_kernel<<<blocks_for(split_size()), block_threads>>>(c2.data(), chains_, draws_, work_.data());
+    split_kernel<<<blocks_for(split_size()), block_threads>>>(c2_.data(), chains_, draws_, work_.data());
     check_launch();
-    return sums_of(c2.data(), chains_, draws_);
+    return sums_of(c2_.data(), chains_, draws_);
   }
   double ess(series s, std::optional<bool> constant) {
     const double* x = data(s);
     const std::size_t chains = 2 * chains_, n = half_, size = chains * n;
-    if (!constant) {
-      const auto mm = thrust::minmax_element(thrust::device, thrust::device_pointer_cast(x),
-                                             thrust::device_pointer_cast(x) + size);
-      constant = diagnostics_formula::is_constant_range(fetch(thrust::raw_pointer_cast(mm.first)),
-                                                        fetch(thrust::raw_pointer_cast(mm.second)));
+    if (!constant) {  // the smallest and largest value, in one reduction and one copy
+      const auto range = thrust::transform_reduce(
+          thrust::cuda::par(temp_), thrust::device_pointer_cast(x), thrust::device_pointer_cast(x) + size,
+          as_range{}, thrust::pair<double, double>(HUGE_VAL, -HUGE_VAL), widen_range{});
+      constant = diagnostics_formula::is_constant_range(range.first, range.second);
     }
     if (*constant) return static_cast<double>(size);
-    const chain_sums m = sums_of(x, chains, n);  // leaves the chain means on the device in mean_
-    device_autocov_source src(x, chains, n, mean_.data());
-    return ess_combine(m.mean.data(), chains, n, false, src);
+    const chain_sums m = sums_of(x, chains, n);  // leaves the chain means on the device in moments_
+    autocov_.bind(x, chains, n, moments_.data());
+    return ess_combine(m.mean.data(), chains, n, false, autocov_);
   }
 
  private:
   std::size_t split_size() const { return 2 * chains_ * half_; }
   const double* data(series s) const { return s == series::split ? split_.data() : work_.data(); }
 
-  /// Per-chain mean and M2 of a device (chains, n) array; the means stay in mean_ too.
+  /// Per-chain mean and M2 of a device (chains, n) array, in one copy: moments_ holds the means
+  /// (which stay there for the autocovariances) then the M2s.
   chain_sums sums_of(const double* x, std::size_t chains, std::size_t n) {
-    mean_.resize(chains);
-    m2_.resize(chains);
-    chain_moments_kernel<<<static_cast<unsigned>(chains), block_threads>>>(x, n, mean_.data(), m2_.data());
+    chain_moments_kernel<<<static_cast<unsigned>(chains), block_threads>>>(x, n, moments_.data(),
+                                                                           moments_.data() + chains);
     check_launch();
-    return {mean_.download(), m2_.download()};
+    std::vector<double> both(2 * chains);
+    MC_CUDA_TRY(cudaMemcpy(both.data(), moments_.data(), both.size() * sizeof(double), cudaMemcpyDeviceToHost));
+    const auto m2 = both.begin() + static_cast<std::ptrdiff_t>(chains);
+    return {std::vector<double>(both.begin(), m2), std::vector<double>(m2, both.end())};
   }
 
-  /// Sorts a copy of `values` with their 64-bit indices.
-  static void sort_into(const double* values, std::size_t n, device_buffer<double>& sorted,
-                        device_buffer<std::uint64_t>& order) {
-    sorted.resize(n);
-    order.resize(n);
-    MC_CUDA_TRY(cudaMemcpy(sorted.data(), values, n * sizeof(double), cudaMemcpyDeviceToDevice));
-    thrust::sequence(thrust::device, thrust::device_pointer_cast(order.data()),
+  /// Sorts a copy of n `values` with their 64-bit indices into sorted[0, n), order[0, n). Stream
+  /// ordered (par_nosync): the next copy to the host waits for it.
+  void sort_into(const double* values, std::size_t n, device_buffer<double>& sorted,
+                 device_buffer<std::uint64_t>& order) {
+    MC_CUDA_TRY(cudaMemcpyAsync(sorted.data(), values, n * sizeof(double), cudaMemcpyDeviceToDevice));
+    thrust::sequence(thrust::cuda::par_nosync(temp_), thrust::device_pointer_cast(order.data()),
                      thrust::device_pointer_cast(order.data()) + n, std::uint64_t(0));
-    thrust::sort_by_key(thrust::device, thrust::device_pointer_cast(sorted.data()),
+    thrust::sort_by_key(thrust::cuda::par_nosync(temp_), thrust::device_pointer_cast(sorted.data()),
                         thrust::device_pointer_cast(sorted.data()) + n, thrust::device_pointer_cast(order.data()));
   }
 
-  /// z-scale from sorted values and their order (ties averaged), into z.
-  void rank_z_into(const device_buffer<double>& sorted, const device_buffer<std::uint64_t>& order, double* z) {
-    const std::size_t n = sorted.size();
-    head_.resize(n);
-    tail_.resize(n);
+  /// z-scale from n sorted values and their order (ties averaged), into z.
+  void rank_z_into(const device_buffer<double>& sorted, const device_buffer<std::uint64_t>& order, std::size_t n,
+                   double* z) {
     group_marks<<<blocks_for(n), block_threads>>>(sorted.data(), n, head_.data(), tail_.data());
     check_launch();
     auto h = thrust::device_pointer_cast(head_.data());
     auto t = thrust::device_pointer_cast(tail_.data());
-    thrust::inclusive_scan(thrust::device, h, h + n, h, max_u64{});
-    thrust::inclusive_scan(thrust::device, thrust::make_reverse_iterator(t + n), thrust::make_reverse_iterator(t),
-                           thrust::make_reverse_iterator(t + n), min_u64{});
+    thrust::inclusive_scan(thrust::cuda::par_nosync(temp_), h, h + n, h, max_u64{});
+    thrust::inclusive_scan(thrust::cuda::par_nosync(temp_), thrust::make_reverse_iterator(t + n),
+                           thrust::make_reverse_iterator(t), thrust::make_reverse_iterator(t + n), min_u64{});
     rank_z_kernel<<<blocks_for(n), block_threads>>>(order.data(), head_.data(), tail_.data(), n, z);
     check_launch();
   }
 
-  std::size_t chains_, draws_, half_;
-  device_buffer<double> full_, split_, work_, sorted_, folded_sorted_, mean_, m2_;
+  const double* draws_in_;
+  std::size_t dim_, chains_, draws_, half_;
+  device_buffer<double> full_, split_, work_, sorted_, folded_sorted_, moments_, c2_;
   device_buffer<std::uint64_t> order_, folded_order_, head_, tail_;
+  std::size_t sorted_n_ = 0;                                 ///< values in the last sort
+  std::vector<std::pair<std::size_t, double>> sorted_cache_;  ///< values of the last sort fetched so far
+  device_autocov_source autocov_;
+  temp_storage_cache temp_;
 };
 
 }  // namespace
@@ -314,9 +413,10 @@ std::vector<parameter_diagnostics> diagnose_draws_cuda(const double* device_draw
   }
   std::vector<parameter_diagnostics> out;
   out.reserve(dim);
+  device_backend b(device_draws, chains, n_draws, dim);
   for (std::size_t j = 0; j < dim; ++j) {
     const std::string name = j < names.size() ? names[j] : "x[" + std::to_string(j) + "]";
-    device_backend b(device_draws, chains, n_draws, dim, j);
+    b.load(j);
     out.push_back(diagnostics_detail::diagnose_with(b, chains, n_draws, options, name));
   }
   MC_CUDA_TRY(cudaDeviceSynchronize());

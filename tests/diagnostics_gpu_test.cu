@@ -59,19 +59,26 @@ void compare(const std::vector<double>& x, std::size_t chains, std::size_t draws
   }
 }
 
-std::vector<double> ar1(std::size_t chains, std::size_t draws, std::size_t dim, double rho, std::uint64_t seed) {
+/// AR(1) chains, parameter j with coefficient rho[j]: x[(c * draws + i) * dim + j].
+std::vector<double> ar1_columns(std::size_t chains, std::size_t draws, const std::vector<double>& rho,
+                                std::uint64_t seed) {
+  const std::size_t dim = rho.size();
   std::mt19937_64 gen(seed);
   std::normal_distribution<double> normal;
   std::vector<double> x(chains * draws * dim);
   for (std::size_t c = 0; c < chains; ++c)
     for (std::size_t j = 0; j < dim; ++j) {
-      double v = normal(gen) / std::sqrt(1 - rho * rho);
+      double v = normal(gen) / std::sqrt(1 - rho[j] * rho[j]);
       for (std::size_t i = 0; i < draws; ++i) {
-        if (i > 0) v = rho * v + normal(gen);
+        if (i > 0) v = rho[j] * v + normal(gen);
         x[(c * draws + i) * dim + j] = v + 0.05 * double(c % 3);
       }
     }
   return x;
+}
+
+std::vector<double> ar1(std::size_t chains, std::size_t draws, std::size_t dim, double rho, std::uint64_t seed) {
+  return ar1_columns(chains, draws, std::vector<double>(dim, rho), seed);
 }
 
 #define REQUIRE_GPU() MC_SKIP_WITHOUT_GPU()
@@ -90,6 +97,41 @@ TEST(diagnostics_gpu, matches_cpu_on_many_parameters_and_slow_chains) {
   compare(ar1(512, 400, 3, 0.95, 1), 512, 400, 3, 8, "ar1 0.95");  // many lags
   compare(ar1(64, 7, 2, 0.3, 2), 64, 7, 2, 4, "short odd");
   compare(ar1(8, 3, 1, 0.3, 3), 8, 3, 1, 2, "three draws");
+}
+
+// One workspace serves every parameter of a call (kernels/diagnostics.cu): 40 parameters whose
+// autocorrelation rises and falls (the lag-sum buffers grow in mid-call, then serve shorter
+// blocks), with even draws and with odd ones (the sort buffer then holds all draws, then the
+// split chains), each parameter still equal to the CPU oracle's.
+TEST(diagnostics_gpu, one_workspace_serves_many_parameters) {
+  REQUIRE_GPU();
+  const double r[] = {0.2, 0.95, 0.5, 0.99, 0.0, 0.8};
+  std::vector<double> rho(40);
+  for (std::size_t j = 0; j < rho.size(); ++j) rho[j] = r[j % 6];
+  compare(ar1_columns(64, 300, rho, 6), 64, 300, 40, 4, "dim 40");
+  compare(ar1_columns(32, 301, rho, 7), 32, 301, 40, 4, "dim 40, odd draws");
+}
+
+// Parameters that are constant (everywhere, or within each chain), tied, or whose squared
+// deviations are constant (so that ess_sd takes the device's range test) alternate with varying
+// ones: a reused buffer's stale contents from the parameter before would show.
+TEST(diagnostics_gpu, constant_and_varying_parameters_alternate) {
+  REQUIRE_GPU();
+  for (std::size_t draws : {60, 61}) {
+    const std::size_t chains = 8, dim = 8;
+    const auto base = ar1(chains, draws, dim, 0.5, 8);
+    std::vector<double> x(base);
+    for (std::size_t c = 0; c < chains; ++c)
+      for (std::size_t i = 0; i < draws; ++i) {
+        double* row = &x[(c * draws + i) * dim];
+        row[1] = 1.25;                                  // constant
+        row[3] = double(c);                             // constant within each chain
+        row[4] = (i + c) % 2 == 0 ? 1.0 : -1.0;         // mean 0 over all chains: (x - mean)^2 constant
+        row[5] = 0.0;                                   // constant, after one that is not
+        row[6] = std::floor(2 * std::fabs(row[6]));     // ties
+      }
+    compare(x, chains, draws, dim, 2, "alternating, draws " + std::to_string(draws));
+  }
 }
 
 TEST(diagnostics_gpu, degenerate_input) {

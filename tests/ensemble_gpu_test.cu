@@ -4,11 +4,16 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <memory>
 #include <string>
+#include <type_traits>
+#include <variant>
 
 #include "gpu_test_support.hpp"
+#include "manychains/cuda/detail/stretch_backend.cuh"
 #include "manychains/devices.hpp"
 #include "manychains/ensemble/ensemble.hpp"
+#include "manychains/target_ref.hpp"
 
 namespace mc = manychains;
 
@@ -50,6 +55,66 @@ TEST(EnsembleGpu, StretchFloatMatchesCpu) {
   SKIP_WITHOUT_GPU();
   expect_same_stretch<float>("gaussian:dim=10,rho=0.3", 32, 1e-4, 0.9, 2e-2);
   expect_same_stretch<float>("rosenbrock:dim=6", 32, 1e-4, 0.9, 2e-2);
+}
+
+/// A CUDA stretch backend of a built-in gaussian holding at most `chunk_steps` steps of kept
+/// positions on the device (0: the default chunk), instantiated here as kernels/stretch.cu does.
+template <class T>
+std::unique_ptr<mc::stretch_backend<T>> gaussian_stretch_backend(const mc::gaussian_target& gauss,
+                                                                 mc::stretch_shape shape, std::uint64_t seed,
+                                                                 std::size_t chunk_steps) {
+  using binding = mc::target_binding<mc::gaussian_target>;
+  using backend = mc::cuda_detail::cuda_stretch_backend<T, mc::target_ref_t<T, mc::gaussian_target>>;
+  const std::size_t bytes =
+      chunk_steps ? chunk_steps * shape.total() * shape.dim * sizeof(T) : mc::cuda_detail::stretch_draws_chunk_bytes;
+  return std::make_unique<backend>(
+      binding::params<T>(gauss), [&](const T* p) { return binding::ref(gauss, p); }, shape, T(2.0), seed, bytes);
+}
+
+// Kept positions reach the host a chunk of steps at a time. With chunks of 7 steps (several per
+// run() call of the runner's 100 steps, the last one partial: 100 = 14·7 + 2, 50 = 7·7 + 1), over
+// 64 ensembles and after a burn-in, the draws are bit for bit those of one chunk per call (the same
+// kernels: only the copies differ). In double they also match the CPU as StretchMatchesCpu's do
+// (which checks the (walker, draw, dim) filing itself); float's CPU match is
+// StretchFloatMatchesCpu's.
+template <class T>
+void expect_chunked_stretch_exact() {
+  const mc::any_target target = mc::make_target("gaussian:dim=5,rho=0.3");
+  const mc::target_info& info = mc::info_of(target);
+  mc::stretch_settings s;
+  s.ensembles = 64;
+  s.walkers = 16;
+  s.burn = 10;
+  s.iterations = 150;
+  s.seed = 42;
+  const mc::stretch_shape shape = mc::stretch_shape_for(s, info.dim);
+  const auto& gauss = std::get<mc::gaussian_target>(target);
+  auto whole = gaussian_stretch_backend<T>(gauss, shape, s.seed, 0);
+  auto chunked = gaussian_stretch_backend<T>(gauss, shape, s.seed, 7);
+  const auto a = mc::run_stretch<T>(*whole, info, s);
+  const auto b = mc::run_stretch<T>(*chunked, info, s);
+  ASSERT_EQ(a.draws.size(), shape.total() * s.iterations * info.dim);
+  ASSERT_EQ(a.draws.size(), b.draws.size());
+  std::size_t differ = 0;
+  for (std::size_t q = 0; q < a.draws.size(); ++q) differ += a.draws[q] != b.draws[q];
+  EXPECT_EQ(differ, 0u);
+  EXPECT_EQ(a.acceptance, b.acceptance);
+  if constexpr (std::is_same_v<T, double>) {  // tolerances as StretchMatchesCpu's
+    auto cpu = mc::make_cpu_stretch_backend<T>(target, shape, T(2.0), s.seed);
+    const auto c = mc::run_stretch<T>(*cpu, info, s);
+    ASSERT_EQ(b.draws.size(), c.draws.size());
+    std::size_t close = 0;
+    for (std::size_t q = 0; q < b.draws.size(); ++q)
+      close += std::abs(b.draws[q] - c.draws[q]) < 1e-9 * std::max(1.0, std::abs(c.draws[q]));
+    EXPECT_GT(double(close) / double(c.draws.size()), 0.99);
+    EXPECT_NEAR(b.acceptance_fraction, c.acceptance_fraction, 5e-3);
+  }
+}
+
+TEST(EnsembleGpu, StretchDrawsAcrossChunksAreExact) {
+  SKIP_WITHOUT_GPU();
+  expect_chunked_stretch_exact<double>();
+  expect_chunked_stretch_exact<float>();
 }
 
 template <class T>
