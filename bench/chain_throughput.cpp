@@ -38,19 +38,30 @@ any_target synthetic_logistic(std::size_t rows, std::size_t dim) {
   return t;
 }
 
+/// An engine for state.range(0) chains of `target` on `device`, at its starting points; null (the
+/// benchmark skipped, with the reason) where the device cannot be used.
 template <class T>
-void run_steps(benchmark::State& state, const std::string& spec, device_choice device, std::size_t steps = 20) {
+std::unique_ptr<chain_engine<T>> started_engine(benchmark::State& state, const any_target& target,
+                                                device_choice device) {
   const std::size_t chains = static_cast<std::size_t>(state.range(0));
-  const any_target target = spec == "logistic-synthetic" ? synthetic_logistic(100000, 100) : make_target(spec);
   std::unique_ptr<chain_engine<T>> engine;
   try {
     engine = make_engine<T>(device, target, chain_range{0, chains}, 1);
   } catch (const std::exception& e) {
     state.SkipWithError(e.what());
-    return;
+    return nullptr;
   }
   const auto [x0, blocks] = initial_positions(*engine, info_of(target), 1);
   engine->initialize(x0, blocks);
+  return engine;
+}
+
+template <class T>
+void run_steps(benchmark::State& state, const std::string& spec, device_choice device, std::size_t steps = 20) {
+  const std::size_t chains = static_cast<std::size_t>(state.range(0));
+  const any_target target = spec == "logistic-synthetic" ? synthetic_logistic(100000, 100) : make_target(spec);
+  const auto engine = started_engine<T>(state, target, device);
+  if (!engine) return;
   segment_request<T> request;
   request.steps = steps;
   request.step_size = T(0.1);
@@ -60,6 +71,28 @@ void run_steps(benchmark::State& state, const std::string& spec, device_choice d
   state.counters["chain_steps/s"] = benchmark::Counter(chain_steps, benchmark::Counter::kIsRate);
   state.counters["grad_evals/s"] = benchmark::Counter(chain_steps, benchmark::Counter::kIsRate);
   state.SetLabel(info_of(target).spec + " on " + engine->device_name());
+}
+
+/// Warm-up steps (one step a call, the step size adapted after each): queued on the device by the
+/// CUDA engine's run_adapting, or one host round trip a step (chain_engine's loop) when
+/// `host_loop`. The ratio is what queuing a warm-up window saves.
+template <class T>
+void run_warmup(benchmark::State& state, const std::string& spec, device_choice device, bool host_loop) {
+  const std::size_t chains = static_cast<std::size_t>(state.range(0)), steps = 64;
+  const any_target target = make_target(spec);
+  const auto engine = started_engine<T>(state, target, device);
+  if (!engine) return;
+  segment_request<T> request;
+  request.scale.assign(info_of(target).dim, T(1));
+  for (auto _ : state) {
+    step_adaptation a{dual_averaging(0.5, 0.574), 0.5, true, static_cast<double>(chains)};
+    if (host_loop) engine->chain_engine<T>::run_adapting(request, steps, a, nullptr);
+    else engine->run_adapting(request, steps, a, nullptr);
+    benchmark::DoNotOptimize(a.step);
+  }
+  state.counters["chain_steps/s"] =
+      benchmark::Counter(double(chains) * steps * state.iterations(), benchmark::Counter::kIsRate);
+  state.SetLabel(info_of(target).spec + (host_loop ? ", warm-up a round trip a step" : ", warm-up queued"));
 }
 
 /// The RNG-bound floor: the normals and uniform of `steps` MALA steps, nothing else.
@@ -157,6 +190,19 @@ BENCHMARK(cuda_logistic_n1e5_d100)->Arg(1024)->Arg(4096)->Arg(16384)->Unit(bench
 CHAIN_BENCH(cuda_gaussian_d100_float, float, "gaussian:dim=100", device_choice::cuda, 1024, 65536);
 CHAIN_BENCH(cuda_gaussian_d100, double, "gaussian:dim=100", device_choice::cuda, 1024, 65536);
 CHAIN_BENCH(cuda_oring, double, "oring", device_choice::cuda, 1024, 65536);
+// Either side of the local_chain<32> kernel's limit: 32 dimensions step in thread-local copies
+// (ptxas: local memory), 33 in the dimension-major global arrays. Per dimension, the two rates
+// say whether the local copies pay for themselves.
+CHAIN_BENCH(cuda_gaussian_d32_float, float, "gaussian:dim=32", device_choice::cuda, 4096, 65536);
+CHAIN_BENCH(cuda_gaussian_d33_float, float, "gaussian:dim=33", device_choice::cuda, 4096, 65536);
+static void cuda_warmup_queued_d10(benchmark::State& s) {
+  run_warmup<double>(s, "gaussian:dim=10", device_choice::cuda, false);
+}
+static void cuda_warmup_host_loop_d10(benchmark::State& s) {
+  run_warmup<double>(s, "gaussian:dim=10", device_choice::cuda, true);
+}
+BENCHMARK(cuda_warmup_queued_d10)->Arg(1024)->Arg(16384)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(cuda_warmup_host_loop_d10)->Arg(1024)->Arg(16384)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(rng_floor)->Args({4096, 10})->Args({4096, 100})->Args({1024, 1000})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(copy_bandwidth)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(cuda_rng_floor_bench<float>)->Args({65536, 100})->Args({16384, 100})->Unit(benchmark::kMillisecond)->UseManualTime();

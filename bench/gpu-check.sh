@@ -323,7 +323,7 @@ run() {
   }
   together san_a san_b san_c san_d
   # 3. Throughput of the CUDA engines beside their floors (RNG-bound kernel, copy bandwidth).
-  step throughput 60 "$bin/chain_throughput" -- "$bin/chain_throughput" --benchmark_counters_tabular=true \
+  step throughput 90 "$bin/chain_throughput" -- "$bin/chain_throughput" --benchmark_counters_tabular=true \
     --benchmark_filter=cuda --benchmark_min_time=0.2
   # 4. The peers without kept draws (the last step only, so no ESS), at 4,096 and 65,536 chains.
   local py=python3 site=$work/site
