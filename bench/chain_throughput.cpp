@@ -57,7 +57,8 @@ std::unique_ptr<chain_engine<T>> started_engine(benchmark::State& state, const a
 }
 
 template <class T>
-void run_steps(benchmark::State& state, const std::string& spec, device_choice device, std::size_t steps = 20) {
+void run_steps(benchmark::State& state, const std::string& spec, device_choice device, std::size_t steps = 20,
+               bool dense = false) {
   const std::size_t chains = static_cast<std::size_t>(state.range(0));
   const any_target target = spec == "logistic-synthetic" ? synthetic_logistic(100000, 100) : make_target(spec);
   const auto engine = started_engine<T>(state, target, device);
@@ -65,12 +66,17 @@ void run_steps(benchmark::State& state, const std::string& spec, device_choice d
   segment_request<T> request;
   request.steps = steps;
   request.step_size = T(0.1);
-  request.scale.assign(info_of(target).dim, T(1));
+  const std::size_t d = info_of(target).dim;
+  request.scale.assign(d, T(1));
+  if (dense) {  // the dense step's cost does not depend on L's values: the identity, as a full factor
+    request.chol.assign(d * d, T(0));
+    for (std::size_t j = 0; j < d; ++j) request.chol[j * d + j] = T(1);
+  }
   for (auto _ : state) benchmark::DoNotOptimize(engine->run(request));
   const double chain_steps = double(chains) * steps * state.iterations();
   state.counters["chain_steps/s"] = benchmark::Counter(chain_steps, benchmark::Counter::kIsRate);
   state.counters["grad_evals/s"] = benchmark::Counter(chain_steps, benchmark::Counter::kIsRate);
-  state.SetLabel(info_of(target).spec + " on " + engine->device_name());
+  state.SetLabel(info_of(target).spec + (dense ? ", dense metric" : "") + " on " + engine->device_name());
 }
 
 /// Warm-up steps (one step a call, the step size adapted after each): queued on the device by the
@@ -195,6 +201,19 @@ CHAIN_BENCH(cuda_oring, double, "oring", device_choice::cuda, 1024, 65536);
 // say whether the local copies pay for themselves.
 CHAIN_BENCH(cuda_gaussian_d32_float, float, "gaussian:dim=32", device_choice::cuda, 4096, 65536);
 CHAIN_BENCH(cuda_gaussian_d33_float, float, "gaussian:dim=33", device_choice::cuda, 4096, 65536);
+// The dense metric's step (a d x d triangular product a chain a step) beside the diagonal one.
+static void cpu_gaussian_d100_dense(benchmark::State& s) {
+  run_steps<double>(s, "gaussian:dim=100", device_choice::cpu, 20, true);
+}
+BENCHMARK(cpu_gaussian_d100_dense)->Arg(1024)->Unit(benchmark::kMillisecond)->UseRealTime();
+static void cuda_gaussian_d100_dense(benchmark::State& s) {
+  run_steps<double>(s, "gaussian:dim=100", device_choice::cuda, 20, true);
+}
+static void cuda_gaussian_d100_dense_float(benchmark::State& s) {
+  run_steps<float>(s, "gaussian:dim=100", device_choice::cuda, 20, true);
+}
+BENCHMARK(cuda_gaussian_d100_dense)->Arg(4096)->Arg(65536)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(cuda_gaussian_d100_dense_float)->Arg(4096)->Arg(65536)->Unit(benchmark::kMillisecond)->UseRealTime();
 static void cuda_warmup_queued_d10(benchmark::State& s) {
   run_warmup<double>(s, "gaussian:dim=10", device_choice::cuda, false);
 }
