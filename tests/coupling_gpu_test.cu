@@ -16,14 +16,15 @@ using namespace manychains;
 namespace {
 
 template <class T>
-void compare_backends(const char* spec, coupled_sampler sampler, std::size_t lag, bool dense = false) {
+void compare_backends(const char* spec, coupled_sampler sampler, std::size_t lag, bool dense = false,
+                      std::uint64_t max_steps = 20000) {
   MC_SKIP_WITHOUT_GPU();
   const any_target target = make_target(spec);
   coupling_settings s;
   s.sampler = sampler;
   s.lag = lag;
   s.pairs = 4000;
-  s.max_steps = 20000;
+  s.max_steps = max_steps;
   s.seed = 2024;
   if (dense) {  // L = diag(scale) (I + 0.3 × the strictly lower triangle of ones)
     s = resolve_coupling_settings(s, target);
@@ -58,6 +59,13 @@ TEST(CouplingGpu, OringFloatMeetingTimesMatchTheCpu) { compare_backends<float>("
 TEST(CouplingGpu, MalaFunnelMeetingTimesMatchTheCpu) { compare_backends<double>("funnel:dim=5", coupled_sampler::mala, 5); }
 TEST(CouplingGpu, MalaRosenbrockMeetingTimesMatchTheCpu) { compare_backends<double>("rosenbrock:dim=4", coupled_sampler::mala, 5); }
 TEST(CouplingGpu, RwmFunnelMeetingTimesMatchTheCpu) { compare_backends<double>("funnel:dim=3", coupled_sampler::rwm, 5); }
+// The device runs pairs in segments of 32, 64, 128, … steps: a lag longer than the first segment,
+// and a max_steps that ends inside a segment with many pairs unmet (rosenbrock rarely meets).
+TEST(CouplingGpu, SegmentBoundariesLeaveMeetingTimesAsTheCpu) {
+  compare_backends<double>("gaussian:dim=8,rho=0.5", coupled_sampler::mala, 40);
+  compare_backends<double>("rosenbrock", coupled_sampler::mala, 1, false, 150);
+  compare_backends<float>("mixture:dim=2", coupled_sampler::rwm, 33, false, 1000);
+}
 
 TEST(CouplingGpu, DeviceCudaIsRefusedWithAReasonWithoutAGpu) {
   std::string reason;

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cmath>
 #include <random>
+#include <tuple>
 #include <vector>
 
 #include "manychains/coupling/coupling_run.hpp"
@@ -552,4 +553,58 @@ TEST(Coupling, UserFunctorsReachTheCoupling) {
   target_info wrong = o.info;
   wrong.dim = 3;
   EXPECT_THROW(run_coupling_cpu_for<double>(user, wrong, coupling_settings{}), input_error);
+}
+
+// The CUDA backend runs pairs in segments (continue_lag_pair with a budget of steps), packing the
+// unfinished ones between segments. Segments of any lengths must give the run in one piece bit
+// for bit: the same outcome, the same chains and the same stream position, met or not.
+TEST(Coupling, PairsRunInSegmentsEqualPairsRunInOnePiece) {
+  for (const char* spec : {"gaussian:dim=3,rho=0.9", "oring", "funnel:dim=4"}) {
+    const any_target target = make_target(spec);
+    std::visit(
+        [&](const auto& t) {
+          if constexpr (!std::is_same_v<std::decay_t<decltype(t)>, logistic_target>) {
+            std::vector<double> params = t.params;
+            const auto ref = t.template ref<double>(params.data());
+            const std::size_t d = t.info.dim;
+            const coupling_settings s = resolve_coupling_settings(coupling_settings{}, target);
+            const start_box<double> box{s.init_center.data(), s.init_radius.data()};
+            std::mt19937_64 lengths(5);
+            std::size_t met = 0, unmet = 0;
+            for (auto [sampler, lag, max_steps] : {std::tuple{coupled_sampler::mala, 1, 300},
+                                                   std::tuple{coupled_sampler::rwm, 7, 60}}) {
+              const mh_kernel<double> k{sampler, d, s.step_size, {s.scale.data(), nullptr}};
+              for (std::uint64_t p = 0; p < 24; ++p) {
+                chain_buffers whole_buf(2, d), seg_buf(2, d);
+                philox_stream whole_rng{4, p, 0}, seg_rng{4, p, 0};
+                const pair_outcome want =
+                    run_lag_pair(ref, k, box, lag, max_steps, whole_buf.slot(0), whole_buf.slot(1), whole_rng);
+                lag_pair_progress progress{};
+                int segments = 0;
+                while (!continue_lag_pair(ref, k, box, lag, max_steps, seg_buf.slot(0), seg_buf.slot(1), seg_rng,
+                                          progress, 1 + lengths() % 40))
+                  ++segments;
+                const pair_outcome& got = progress.out;
+                EXPECT_EQ(got.status, want.status) << spec << " pair " << p;
+                EXPECT_EQ(got.meeting_time, want.meeting_time) << spec << " pair " << p;
+                EXPECT_EQ(got.x_steps, want.x_steps);
+                EXPECT_EQ(got.x_accepted, want.x_accepted);
+                EXPECT_EQ(got.divergent, want.divergent);
+                EXPECT_EQ(got.x_accept_prob, want.x_accept_prob);
+                EXPECT_EQ(seg_rng.block, whole_rng.block);
+                for (int c = 0; c < 2; ++c)
+                  for (std::size_t j = 0; j < d; ++j) ASSERT_EQ(seg_buf.slot(c).x[j], whole_buf.slot(c).x[j]);
+                EXPECT_TRUE(continue_lag_pair(ref, k, box, lag, max_steps, seg_buf.slot(0), seg_buf.slot(1), seg_rng,
+                                              progress, 10));  // a finished pair stays finished
+                EXPECT_EQ(seg_rng.block, whole_rng.block);
+                if (want.meeting_time > 40) EXPECT_GT(segments, 0);
+                (want.status == pair_status::met ? met : unmet) += 1;
+              }
+            }
+            EXPECT_GT(met, 0u) << spec;
+            EXPECT_GT(unmet, 0u) << spec << ": some pairs reach max_steps";
+          }
+        },
+        target);
+  }
 }

@@ -56,37 +56,64 @@ MC_HD_INLINE bool draw_start(const Target& target, const start_box<T>& box, std:
   return false;
 }
 
+/// A pair part of the way through: what a run in segments keeps between them (with the pair's
+/// chains and its stream position). Zero bytes are a pair not yet started.
+struct lag_pair_progress {
+  pair_outcome out;
+  std::uint64_t t;  ///< steps of X so far
+  int stage;        ///< 0: not started; 1: running; 2: finished (out is final)
+};
+
+/// Runs the pair `p` on for at most `budget` more steps of X, from its start (drawn first when
+/// not started yet) to its meeting or max_steps. Returns true once the pair is finished. Segments
+/// of any lengths give the run in one piece, bit for bit: the same steps from the same stream.
+template <class T, class Target, class Stream>
+MC_HD_INLINE bool continue_lag_pair(const Target& target, const mh_kernel<T>& k, const start_box<T>& box,
+                                    std::uint64_t lag, std::uint64_t max_steps, const chain_slot<T>& x,
+                                    const chain_slot<T>& y, Stream& rng, lag_pair_progress& p,
+                                    std::uint64_t budget) {
+  if (p.stage == 2) return true;
+  if (p.stage == 0) {
+    if (!draw_start(target, box, k.dim, x, rng) || !draw_start(target, box, k.dim, y, rng)) {
+      p.out = pair_outcome{};
+      p.out.status = pair_status::bad_start;
+      p.stage = 2;
+      return true;
+    }
+    p.stage = 1;
+  }
+  const std::uint64_t end = budget < max_steps - p.t ? p.t + budget : max_steps;
+  bool met = false;
+  for (; p.t < lag && p.t < end; ++p.t) {
+    const step_info<T> info = mh_step(target, k, x, rng);
+    p.out.x_accepted += info.accepted;
+    p.out.x_accept_prob += static_cast<double>(info.accept_prob);
+    p.out.divergent += info.divergent;
+  }
+  while (p.t < end && !met) {
+    const coupled_step_info<T> info = coupled_mh_step(target, k, x, y, rng);
+    ++p.t;
+    p.out.x_accepted += info.x.accepted;
+    p.out.x_accept_prob += static_cast<double>(info.x.accept_prob);
+    p.out.divergent += info.x.divergent + info.y.divergent;
+    met = same_position(x, y, k.dim);
+  }
+  if (!met && p.t < max_steps) return false;
+  p.out.status = met ? pair_status::met : pair_status::not_met;
+  p.out.meeting_time = p.t;
+  p.out.x_steps = p.t;
+  p.stage = 2;
+  return true;
+}
+
 /// Runs one pair until it meets or X has made max_steps steps.
 template <class T, class Target, class Stream>
 MC_HD_INLINE pair_outcome run_lag_pair(const Target& target, const mh_kernel<T>& k, const start_box<T>& box,
                                        std::uint64_t lag, std::uint64_t max_steps, const chain_slot<T>& x,
                                        const chain_slot<T>& y, Stream& rng) {
-  pair_outcome out;
-  if (!draw_start(target, box, k.dim, x, rng) || !draw_start(target, box, k.dim, y, rng)) {
-    out.status = pair_status::bad_start;
-    return out;
-  }
-  std::uint64_t t = 0;
-  for (; t < lag && t < max_steps; ++t) {
-    const step_info<T> info = mh_step(target, k, x, rng);
-    out.x_accepted += info.accepted;
-    out.x_accept_prob += static_cast<double>(info.accept_prob);
-    out.divergent += info.divergent;
-  }
-  while (t < max_steps) {
-    const coupled_step_info<T> info = coupled_mh_step(target, k, x, y, rng);
-    ++t;
-    out.x_accepted += info.x.accepted;
-    out.x_accept_prob += static_cast<double>(info.x.accept_prob);
-    out.divergent += info.x.divergent + info.y.divergent;
-    if (same_position(x, y, k.dim)) {
-      out.status = pair_status::met;
-      break;
-    }
-  }
-  out.meeting_time = t;
-  out.x_steps = t;
-  return out;
+  lag_pair_progress p{};
+  continue_lag_pair(target, k, box, lag, max_steps, x, y, rng, p, max_steps);
+  return p.out;
 }
 
 }  // namespace manychains
