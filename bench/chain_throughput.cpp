@@ -9,7 +9,6 @@
 #include <cstring>
 
 #include "manychains/buffered_stream.hpp"
-#include "manychains/coupling/coupling_run.hpp"
 #include "manychains/devices.hpp"
 #include "manychains/langevin.hpp"
 #include "manychains/random_variates.hpp"
@@ -100,30 +99,6 @@ void run_warmup(benchmark::State& state, const std::string& spec, device_choice 
   state.counters["chain_steps/s"] =
       benchmark::Counter(double(chains) * steps * state.iterations(), benchmark::Counter::kIsRate);
   state.SetLabel(info_of(target).spec + (host_loop ? ", warm-up a round trip a step" : ", warm-up queued"));
-}
-
-/// L-lag coupling pairs run to their meetings (segments with the unfinished pairs packed between
-/// them, on CUDA): pair-steps (steps of the leading chains) a second, whole runs.
-template <class T>
-void run_pairs(benchmark::State& state, const std::string& spec, device_choice device) {
-  const any_target target = make_target(spec);
-  coupling_settings s;
-  s.pairs = static_cast<std::size_t>(state.range(0));
-  s.seed = 3;
-  std::uint64_t pair_steps = 0;
-  std::string where;
-  try {
-    for (auto _ : state) {
-      const coupling_result r = run_coupling<T>(device, target, s);
-      pair_steps += r.x_steps;
-      where = r.device;
-    }
-  } catch (const std::exception& e) {
-    state.SkipWithError(e.what());
-    return;
-  }
-  state.counters["pair_steps/s"] = benchmark::Counter(double(pair_steps), benchmark::Counter::kIsRate);
-  state.SetLabel(info_of(target).spec + " couplings on " + where);
 }
 
 /// The RNG-bound floor: the normals and uniform of `steps` MALA steps, nothing else.
@@ -239,12 +214,6 @@ static void cuda_gaussian_d100_dense_float(benchmark::State& s) {
 }
 BENCHMARK(cuda_gaussian_d100_dense)->Arg(4096)->Arg(65536)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(cuda_gaussian_d100_dense_float)->Arg(4096)->Arg(65536)->Unit(benchmark::kMillisecond)->UseRealTime();
-static void cpu_pairs_oring(benchmark::State& s) { run_pairs<double>(s, "oring", device_choice::cpu); }
-static void cuda_pairs_oring(benchmark::State& s) { run_pairs<double>(s, "oring", device_choice::cuda); }
-static void cuda_pairs_gaussian_d10(benchmark::State& s) { run_pairs<double>(s, "gaussian:dim=10", device_choice::cuda); }
-BENCHMARK(cpu_pairs_oring)->Arg(4096)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(cuda_pairs_oring)->Arg(4096)->Arg(65536)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(cuda_pairs_gaussian_d10)->Arg(65536)->Unit(benchmark::kMillisecond)->UseRealTime();
 static void cuda_warmup_queued_d10(benchmark::State& s) {
   run_warmup<double>(s, "gaussian:dim=10", device_choice::cuda, false);
 }

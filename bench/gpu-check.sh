@@ -325,6 +325,11 @@ run() {
   # 3. Throughput of the CUDA engines beside their floors (RNG-bound kernel, copy bandwidth).
   step throughput 90 "$bin/chain_throughput" -- "$bin/chain_throughput" --benchmark_counters_tabular=true \
     --benchmark_filter=cuda --benchmark_min_time=0.2
+  # 3b. Couplings to their meetings (the packed segments of coupling_pairs.cuh), the device
+  # against this machine's CPU cores: the CLI's own line of pair-steps/s.
+  step converge-oring-cuda 60 "$mc" -- "$mc" converge --target oring --pairs 65536 --seed 3 --device cuda --out "$work/cv1.json"
+  step converge-oring-cpu 60 "$mc" -- "$mc" converge --target oring --pairs 65536 --seed 3 --device cpu --out "$work/cv2.json"
+  step converge-funnel-cuda 60 "$mc" -- "$mc" converge --target funnel:dim=10 --pairs 65536 --max-steps 20000 --seed 3 --device cuda --out "$work/cv3.json"
   # 4. The peers without kept draws (the last step only, so no ESS), at 4,096 and 65,536 chains.
   local py=python3 site=$work/site
   step peer-wheels 40 "$B"/wheels/arviz-*.whl "$B"/wheels/blackjax-*.whl -- bash -c "$py -m pip install -q --no-index --no-deps --no-compile \
@@ -380,6 +385,7 @@ summary_of() {
     memcheck-* | racecheck-*) grep -E 'ERROR SUMMARY|RACECHECK SUMMARY|error:|Device not supported' "$log" | head -2 | tr '\n' ' ' ;;
     device) head -1 "$log" ;;
     throughput) echo "$(grep -c '^cuda' "$log") benchmark rows (below)" ;;
+    converge-*) grep -m1 'pair-steps/s' "$log" ;;
     peers-*) grep -m1 '^manychains, no draws' "$log" | tr -s ' ' ;;
     *) tail -1 "$log" | cut -c1-120 ;;
   esac
