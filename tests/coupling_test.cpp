@@ -182,6 +182,22 @@ struct grid_law {
   }
 };
 
+/// Calls f(ref, dim, settings): the double-precision ref of the pointwise built-in target `spec`
+/// and the default coupling settings resolved for it.
+template <class F>
+void with_pointwise_ref(const char* spec, F&& f) {
+  const any_target target = make_target(spec);
+  std::visit(
+      [&](const auto& t) {
+        if constexpr (!std::is_same_v<std::decay_t<decltype(t)>, logistic_target>) {
+          std::vector<double> params = t.params;
+          const auto ref = t.template ref<double>(params.data());
+          f(ref, t.info.dim, resolve_coupling_settings(coupling_settings{}, target));
+        }
+      },
+      target);
+}
+
 }  // namespace
 
 TEST(Coupling, EachCoupledMalaChainHasTheUncoupledLaw) {
@@ -420,44 +436,35 @@ TEST(Coupling, PairsThatDoNotMeetAreCountedNotHidden) {
 
 TEST(Coupling, MetChainsStayIdenticalForever) {
   for (const char* spec : {"gaussian:dim=3,rho=0.9", "oring", "mixture:dim=2"}) {
-    const any_target target = make_target(spec);
-    std::visit(
-        [&](const auto& t) {
-          if constexpr (!std::is_same_v<std::decay_t<decltype(t)>, logistic_target>) {
-            std::vector<double> params = t.params;
-            const auto ref = t.template ref<double>(params.data());
-            const std::size_t d = t.info.dim;
-            const coupling_settings s = resolve_coupling_settings(coupling_settings{}, target);
-            const std::vector<double> chol = correlated_factor(s.scale);
-            for (auto [sampler, dense] : {std::pair{coupled_sampler::mala, false}, std::pair{coupled_sampler::rwm, false},
-                                          std::pair{coupled_sampler::mala, true}, std::pair{coupled_sampler::rwm, true}}) {
-              const mh_kernel<double> k{sampler, d, s.step_size, {s.scale.data(), dense ? chol.data() : nullptr}};
-              chain_buffers buf(2, d);
-              const chain_slot<double> x = buf.slot(0), y = buf.slot(1);
-              std::size_t met_pairs = 0;
-              for (std::uint64_t p = 0; p < 20; ++p) {
-                philox_stream rng{9, p, 0};
-                const pair_outcome o = run_lag_pair(ref, k, {s.init_center.data(), s.init_radius.data()}, 1, 20000,
-                                                    x, y, rng);
-                if (o.status != pair_status::met) continue;
-                ++met_pairs;
-                std::size_t moves = 0;
-                for (int step = 0; step < 200; ++step) {
-                  const auto info = coupled_mh_step(ref, k, x, y, rng);
-                  EXPECT_TRUE(info.same_proposal);
-                  EXPECT_EQ(info.x.accepted, info.y.accepted);
-                  moves += info.x.accepted;
-                  ASSERT_TRUE(same_position(x, y, d)) << spec << " pair " << p << " step " << step;
-                  ASSERT_EQ(*x.logp, *y.logp);
-                  for (std::size_t j = 0; j < d; ++j) ASSERT_EQ(x.grad[j], y.grad[j]);
-                }
-                EXPECT_GT(moves, 10u) << spec;  // the chains do move together
-              }
-              EXPECT_GT(met_pairs, 10u) << spec << (dense ? " dense" : " diagonal");
-            }
+    with_pointwise_ref(spec, [&](const auto& ref, std::size_t d, const coupling_settings& s) {
+      const std::vector<double> chol = correlated_factor(s.scale);
+      for (auto [sampler, dense] : {std::pair{coupled_sampler::mala, false}, std::pair{coupled_sampler::rwm, false},
+                                    std::pair{coupled_sampler::mala, true}, std::pair{coupled_sampler::rwm, true}}) {
+        const mh_kernel<double> k{sampler, d, s.step_size, {s.scale.data(), dense ? chol.data() : nullptr}};
+        chain_buffers buf(2, d);
+        const chain_slot<double> x = buf.slot(0), y = buf.slot(1);
+        std::size_t met_pairs = 0;
+        for (std::uint64_t p = 0; p < 20; ++p) {
+          philox_stream rng{9, p, 0};
+          const pair_outcome o = run_lag_pair(ref, k, {s.init_center.data(), s.init_radius.data()}, 1, 20000,
+                                              x, y, rng);
+          if (o.status != pair_status::met) continue;
+          ++met_pairs;
+          std::size_t moves = 0;
+          for (int step = 0; step < 200; ++step) {
+            const auto info = coupled_mh_step(ref, k, x, y, rng);
+            EXPECT_TRUE(info.same_proposal);
+            EXPECT_EQ(info.x.accepted, info.y.accepted);
+            moves += info.x.accepted;
+            ASSERT_TRUE(same_position(x, y, d)) << spec << " pair " << p << " step " << step;
+            ASSERT_EQ(*x.logp, *y.logp);
+            for (std::size_t j = 0; j < d; ++j) ASSERT_EQ(x.grad[j], y.grad[j]);
           }
-        },
-        target);
+          EXPECT_GT(moves, 10u) << spec;  // the chains do move together
+        }
+        EXPECT_GT(met_pairs, 10u) << spec << (dense ? " dense" : " diagonal");
+      }
+    });
   }
 }
 
@@ -560,51 +567,42 @@ TEST(Coupling, UserFunctorsReachTheCoupling) {
 // for bit: the same outcome, the same chains and the same stream position, met or not.
 TEST(Coupling, PairsRunInSegmentsEqualPairsRunInOnePiece) {
   for (const char* spec : {"gaussian:dim=3,rho=0.9", "oring", "funnel:dim=4"}) {
-    const any_target target = make_target(spec);
-    std::visit(
-        [&](const auto& t) {
-          if constexpr (!std::is_same_v<std::decay_t<decltype(t)>, logistic_target>) {
-            std::vector<double> params = t.params;
-            const auto ref = t.template ref<double>(params.data());
-            const std::size_t d = t.info.dim;
-            const coupling_settings s = resolve_coupling_settings(coupling_settings{}, target);
-            const start_box<double> box{s.init_center.data(), s.init_radius.data()};
-            std::mt19937_64 lengths(5);
-            std::size_t met = 0, unmet = 0;
-            for (auto [sampler, lag, max_steps] : {std::tuple{coupled_sampler::mala, 1, 300},
-                                                   std::tuple{coupled_sampler::rwm, 7, 60}}) {
-              const mh_kernel<double> k{sampler, d, s.step_size, {s.scale.data(), nullptr}};
-              for (std::uint64_t p = 0; p < 24; ++p) {
-                chain_buffers whole_buf(2, d), seg_buf(2, d);
-                philox_stream whole_rng{4, p, 0}, seg_rng{4, p, 0};
-                const pair_outcome want =
-                    run_lag_pair(ref, k, box, lag, max_steps, whole_buf.slot(0), whole_buf.slot(1), whole_rng);
-                lag_pair_progress progress{};
-                int segments = 0;
-                while (!continue_lag_pair(ref, k, box, lag, max_steps, seg_buf.slot(0), seg_buf.slot(1), seg_rng,
-                                          progress, 1 + lengths() % 40))
-                  ++segments;
-                const pair_outcome& got = progress.out;
-                EXPECT_EQ(got.status, want.status) << spec << " pair " << p;
-                EXPECT_EQ(got.meeting_time, want.meeting_time) << spec << " pair " << p;
-                EXPECT_EQ(got.x_steps, want.x_steps);
-                EXPECT_EQ(got.x_accepted, want.x_accepted);
-                EXPECT_EQ(got.divergent, want.divergent);
-                EXPECT_EQ(got.x_accept_prob, want.x_accept_prob);
-                EXPECT_EQ(seg_rng.block, whole_rng.block);
-                for (int c = 0; c < 2; ++c)
-                  for (std::size_t j = 0; j < d; ++j) ASSERT_EQ(seg_buf.slot(c).x[j], whole_buf.slot(c).x[j]);
-                EXPECT_TRUE(continue_lag_pair(ref, k, box, lag, max_steps, seg_buf.slot(0), seg_buf.slot(1), seg_rng,
-                                              progress, 10));  // a finished pair stays finished
-                EXPECT_EQ(seg_rng.block, whole_rng.block);
-                if (want.meeting_time > 40) EXPECT_GT(segments, 0);
-                (want.status == pair_status::met ? met : unmet) += 1;
-              }
-            }
-            EXPECT_GT(met, 0u) << spec;
-            EXPECT_GT(unmet, 0u) << spec << ": some pairs reach max_steps";
-          }
-        },
-        target);
+    with_pointwise_ref(spec, [&](const auto& ref, std::size_t d, const coupling_settings& s) {
+      const start_box<double> box{s.init_center.data(), s.init_radius.data()};
+      std::mt19937_64 lengths(5);
+      std::size_t met = 0, unmet = 0;
+      for (auto [sampler, lag, max_steps] : {std::tuple{coupled_sampler::mala, 1, 300},
+                                             std::tuple{coupled_sampler::rwm, 7, 60}}) {
+        const mh_kernel<double> k{sampler, d, s.step_size, {s.scale.data(), nullptr}};
+        for (std::uint64_t p = 0; p < 24; ++p) {
+          chain_buffers whole_buf(2, d), seg_buf(2, d);
+          philox_stream whole_rng{4, p, 0}, seg_rng{4, p, 0};
+          const pair_outcome want =
+              run_lag_pair(ref, k, box, lag, max_steps, whole_buf.slot(0), whole_buf.slot(1), whole_rng);
+          lag_pair_progress progress{};
+          int segments = 0;
+          while (!continue_lag_pair(ref, k, box, lag, max_steps, seg_buf.slot(0), seg_buf.slot(1), seg_rng,
+                                    progress, 1 + lengths() % 40))
+            ++segments;
+          const pair_outcome& got = progress.out;
+          EXPECT_EQ(got.status, want.status) << spec << " pair " << p;
+          EXPECT_EQ(got.meeting_time, want.meeting_time) << spec << " pair " << p;
+          EXPECT_EQ(got.x_steps, want.x_steps);
+          EXPECT_EQ(got.x_accepted, want.x_accepted);
+          EXPECT_EQ(got.divergent, want.divergent);
+          EXPECT_EQ(got.x_accept_prob, want.x_accept_prob);
+          EXPECT_EQ(seg_rng.block, whole_rng.block);
+          for (int c = 0; c < 2; ++c)
+            for (std::size_t j = 0; j < d; ++j) ASSERT_EQ(seg_buf.slot(c).x[j], whole_buf.slot(c).x[j]);
+          EXPECT_TRUE(continue_lag_pair(ref, k, box, lag, max_steps, seg_buf.slot(0), seg_buf.slot(1), seg_rng,
+                                        progress, 10));  // a finished pair stays finished
+          EXPECT_EQ(seg_rng.block, whole_rng.block);
+          if (want.meeting_time > 40) EXPECT_GT(segments, 0);
+          (want.status == pair_status::met ? met : unmet) += 1;
+        }
+      }
+      EXPECT_GT(met, 0u) << spec;
+      EXPECT_GT(unmet, 0u) << spec << ": some pairs reach max_steps";
+    });
   }
 }
