@@ -149,13 +149,22 @@ nb::dict converge(const any_target& target, const options& o) {
   in.seed = o.get<std::uint64_t>("seed", 0);
   const double threshold = o.get<double>("threshold", 0.01);
   if (!(threshold >= 0 && threshold <= 1)) throw input_error("threshold must lie in [0, 1]");
-  const coupling_settings s = resolve_coupling_settings(in, target);
+  coupling_settings s = resolve_coupling_settings(in, target);
+  // Ctrl-C stops the pairs within a segment of steps. A partial set of meeting times is biased
+  // (the longest are the ones cut off), so an interrupted run returns nothing: it raises.
+  run_control control{nb::none()};
+  s.stop = control.stop_flag();
+  s.poll = [&control](std::size_t done, std::size_t total) { control(done, total); };
   coupling_result r;
   tv_bound_curve c;
   {
     nb::gil_scoped_release nogil;
     r = run_coupling<T>(parse_device_choice(o.get<std::string>("device", "auto")), target, s);
-    c = tv_bound_from_meeting_times(r.meeting_time, r.met, s.lag, s.max_steps);
+    if (!r.interrupted) c = tv_bound_from_meeting_times(r.meeting_time, r.met, s.lag, s.max_steps);
+  }
+  if (r.interrupted) {
+    PyErr_SetString(PyExc_KeyboardInterrupt, "converge interrupted before every pair finished; no bound is returned");
+    throw nb::python_error();
   }
   const auto below = first_t_below(c, threshold), below2 = first_t_below(c, threshold, 2.0);
   const std::size_t pairs = r.meeting_time.size(), points = c.bound.size();

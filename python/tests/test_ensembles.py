@@ -1,5 +1,7 @@
 """manychains.ensemble.stretch / svgd and manychains.converge against the CLI: same seed, same numbers."""
+import _thread
 import json
+import threading
 
 import numpy as np
 import pytest
@@ -42,6 +44,17 @@ def test_converge_equals_cli(cli, tmp_path):
     every = ref["curve"]["every"]
     np.testing.assert_allclose(out["bound"][::every][:len(ref["curve"]["bound"])], ref["curve"]["bound"][:len(
         out["bound"][::every])], rtol=1e-12)
+
+
+def test_ctrl_c_stops_converge_within_a_segment():
+    # The whole run takes about 15 s on two cores; Ctrl-C after 0.5 s stops the pairs within a
+    # segment of steps and raises our KeyboardInterrupt, not the plain one Python raises once a
+    # run that ignored the signal returns.
+    timer = threading.Timer(0.5, _thread.interrupt_main)
+    timer.start()
+    with pytest.raises(KeyboardInterrupt, match="converge interrupted"):
+        mc.converge("mixture", pairs=20000, seed=3, device="cpu")
+    timer.cancel()
 
 
 def test_converge_from_a_sample_run():

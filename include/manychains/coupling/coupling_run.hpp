@@ -6,8 +6,10 @@
 /// stream, so the meeting times depend neither on the backend nor on thread counts.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -32,7 +34,17 @@ struct coupling_settings {
   std::vector<double> init_radius;
   std::uint64_t seed = 0;
   std::uint64_t first_pair = 0;      ///< global index of the first pair (its stream)
+  /// Read between segments of pair_segment_steps steps: once set, the run stops early and its
+  /// result says `interrupted` (its meeting times are then not the estimator's). Null: never.
+  const std::atomic<bool>* stop = nullptr;
+  /// Called often with (pairs finished, pairs), from the calling thread only (Python's signal
+  /// handlers run there); must not throw. Empty: not called.
+  std::function<void(std::size_t, std::size_t)> poll;
 };
+
+/// Steps of X a pair runs between two looks at `stop` on the CPU (the CUDA backend's segments
+/// grow from 32 to 1,024 steps).
+inline constexpr std::uint64_t pair_segment_steps = 1024;
 
 /// Meeting times and work done.
 struct coupling_result {
@@ -46,6 +58,7 @@ struct coupling_result {
   std::uint64_t divergent = 0;
   double seconds = 0;
   std::string device;              ///< "cpu" or the CUDA device's name
+  bool interrupted = false;        ///< stopped by settings.stop before every pair finished
 };
 
 /// The default step size: 2.38/√d for RWM, d^(-1/4) for MALA (the first step size of `sample`).

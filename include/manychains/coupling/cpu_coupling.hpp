@@ -4,7 +4,9 @@
 /// its own buffers. run_coupling_cpu (the built-in targets) calls the same template.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <thread>
 #include <vector>
 
 #include "manychains/coupling/coupling_run.hpp"
@@ -43,6 +45,9 @@ coupling_result run_coupling_cpu_for(const Target& target, const target_info& in
                             preconditioner<T>{scale.data(), chol.empty() ? nullptr : chol.data()}};
   const start_box<T> box{center.data(), radius.data()};
   const long long n = static_cast<long long>(s.pairs);
+  const auto stopped = [&] { return s.stop && s.stop->load(); };
+  std::atomic<std::size_t> finished{0};
+  const std::thread::id caller = std::this_thread::get_id();
 #pragma omp parallel
   {
     // x, grad, proposal, proposal_grad and scratch for each chain
@@ -52,13 +57,28 @@ coupling_result run_coupling_cpu_for(const Target& target, const target_info& in
       return chain_slot<T>{{b, 1}, {b + d, 1}, {b + 2 * d, 1}, {b + 3 * d, 1}, &logp[chain], {b + 4 * d, 1}};
     };
     const chain_slot<T> x = slot(0), y = slot(1);
-#pragma omp for schedule(dynamic, 16)
+    // The calling thread (OpenMP's thread 0) polls; the others only read the stop flag.
+    const bool polls = static_cast<bool>(s.poll) && std::this_thread::get_id() == caller;
+#pragma omp for schedule(dynamic, 16) nowait
     for (long long p = 0; p < n; ++p) {
+      if (stopped()) continue;
       philox_stream rng{s.seed, s.first_pair + static_cast<std::uint64_t>(p), 0};
-      outcomes[static_cast<std::size_t>(p)] = run_lag_pair(bound.ref, kernel, box, s.lag, s.max_steps, x, y, rng);
+      lag_pair_progress pair{};  // in segments, so that a stop is seen within one
+      while (!continue_lag_pair(bound.ref, kernel, box, s.lag, s.max_steps, x, y, rng, pair, pair_segment_steps) &&
+             !stopped())
+        if (polls) s.poll(finished.load(), s.pairs);
+      outcomes[static_cast<std::size_t>(p)] = pair.out;
+      if (pair.stage == 2) ++finished;
+      if (polls) s.poll(finished.load(), s.pairs);
+    }
+    // Out of pairs, the calling thread keeps polling while the others finish theirs.
+    while (polls && finished.load() < s.pairs && !stopped()) {
+      s.poll(finished.load(), s.pairs);
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   }
   coupling_result r = collect_outcomes(outcomes, s, info.spec);
+  r.interrupted = finished.load() < s.pairs;
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   r.device = "cpu";
   return r;

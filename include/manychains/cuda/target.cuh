@@ -70,8 +70,10 @@ coupling_result cuda_backends<T, Target>::coupling(const Target& target, const t
   device_buffer<T> params;
   params.upload(binding::template params<T>(target));
   std::vector<pair_outcome> outcomes(s.pairs);
-  cuda_detail::run_pairs<T>(binding::ref(target, static_cast<const T*>(params.data())), s, outcomes);
+  const bool finished =
+      cuda_detail::run_pairs<T>(binding::ref(target, static_cast<const T*>(params.data())), s, outcomes);
   coupling_result r = collect_outcomes(outcomes, s, info.spec);
+  r.interrupted = !finished;
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   r.device = cuda_device_name();
   return r;

@@ -69,9 +69,10 @@ struct pair_unfinished {
 /// Steps of X in the first segment; each next one is twice as long, up to the last.
 inline constexpr std::uint64_t first_segment_steps = 32, longest_segment_steps = 1024;
 
-/// Runs the pairs of the resolved settings `s` for `ref` (on the device) into `out`.
+/// Runs the pairs of the resolved settings `s` for `ref` (on the device) into `out`. Returns
+/// false when s.stop ended the run before every pair finished.
 template <class T, class Ref>
-void run_pairs(const Ref& ref, const coupling_settings& s, std::vector<pair_outcome>& out) {
+bool run_pairs(const Ref& ref, const coupling_settings& s, std::vector<pair_outcome>& out) {
   const std::size_t n = s.pairs, d = s.scale.size();
   device_buffer<T> scale, chol, center, radius, values(10 * d * n), logp(2 * n);
   scale.upload(std::vector<T>(s.scale.begin(), s.scale.end()));
@@ -104,11 +105,14 @@ void run_pairs(const Ref& ref, const coupling_settings& s, std::vector<pair_outc
     count = static_cast<std::size_t>(
         thrust::copy_if(thrust::device, from, from + count, to, pair_unfinished{progress.data()}) - to);
     std::swap(now, next);
+    if (s.poll) s.poll(n - count, n);
+    if (count > 0 && s.stop && s.stop->load()) break;
   }
   MC_CUDA_TRY(cudaDeviceSynchronize());
   const std::vector<lag_pair_progress> done = progress.download();
   out.resize(n);
   for (std::size_t p = 0; p < n; ++p) out[p] = done[p].out;
+  return count == 0;
 }
 
 }  // namespace manychains::cuda_detail
