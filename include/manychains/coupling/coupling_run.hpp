@@ -1,8 +1,8 @@
 /// \file coupling_run.hpp
 /// Host API of the L-lag coupling estimator: run many independent pairs of coupled chains on a
-/// backend and collect their meeting times. The per-pair work is run_lag_pair (lag_pair.hpp), on
-/// the CPU (OpenMP over pairs, host/coupling) or on a CUDA device (one thread per pair,
-/// kernels/coupling.cu). Pair p draws from subsequence `first_pair + p` of the seed's Philox
+/// backend and collect their meeting times. The per-pair work is continue_lag_pair (lag_pair.hpp),
+/// a segment of steps at a time, on the CPU (OpenMP over pairs, cpu_coupling.hpp) or on a CUDA
+/// device (one thread per unfinished pair, cuda/detail/coupling_pairs.cuh). Pair p draws from subsequence `first_pair + p` of the seed's Philox
 /// stream, so the meeting times depend neither on the backend nor on thread counts.
 #pragma once
 
@@ -42,8 +42,8 @@ struct coupling_settings {
   std::function<void(std::size_t, std::size_t)> poll;
 };
 
-/// Steps of X a pair runs between two looks at `stop` on the CPU (the CUDA backend's segments
-/// grow from 32 to 1,024 steps).
+/// The longest segment: steps of X a pair runs between two looks at `stop` (the CPU's every
+/// segment; the CUDA backend's segments grow from 32 steps to this).
 inline constexpr std::uint64_t pair_segment_steps = 1024;
 
 /// Meeting times and work done.

@@ -106,7 +106,8 @@ MC_HD_INLINE bool continue_lag_pair(const Target& target, const mh_kernel<T>& k,
   return true;
 }
 
-/// Runs one pair until it meets or X has made max_steps steps.
+/// Runs one pair until it meets or X has made max_steps steps, in one piece: the reference that
+/// runs in segments are held to (the backends themselves call continue_lag_pair).
 template <class T, class Target, class Stream>
 MC_HD_INLINE pair_outcome run_lag_pair(const Target& target, const mh_kernel<T>& k, const start_box<T>& box,
                                        std::uint64_t lag, std::uint64_t max_steps, const chain_slot<T>& x,

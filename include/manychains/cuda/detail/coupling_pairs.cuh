@@ -1,5 +1,5 @@
 // The CUDA backend of the L-lag coupling estimator: one thread per unfinished pair continues it
-// (continue_lag_pair, the host-device function whose whole run the CPU backend calls) for a
+// (continue_lag_pair, the host-device function the CPU backend calls too) for a
 // segment of steps; then the pairs still running are packed into a shorter list for the next
 // segment. Meeting times spread widely (on the O-ring a warp's slowest pair takes ~9x its mean),
 // so a warp kept to the end would idle most of its lanes. State is dimension-major
@@ -66,8 +66,8 @@ struct pair_unfinished {
   __device__ bool operator()(std::uint32_t p) const { return progress[p].stage != 2; }
 };
 
-/// Steps of X in the first segment; each next one is twice as long, up to the last.
-inline constexpr std::uint64_t first_segment_steps = 32, longest_segment_steps = 1024;
+/// Steps of X in the first segment; each next one is twice as long, up to pair_segment_steps.
+inline constexpr std::uint64_t first_segment_steps = 32;
 
 /// Runs the pairs of the resolved settings `s` for `ref` (on the device) into `out`. Returns
 /// false when s.stop ended the run before every pair finished.
@@ -94,7 +94,7 @@ bool run_pairs(const Ref& ref, const coupling_settings& s, std::vector<pair_outc
   std::uint32_t *now = active.data(), *next = packed.data();
   std::size_t count = n;
   for (std::uint64_t budget = first_segment_steps; count > 0;
-       budget = std::min(2 * budget, longest_segment_steps)) {
+       budget = std::min(2 * budget, pair_segment_steps)) {
     const unsigned grid = static_cast<unsigned>((count + threads - 1) / threads);
     lag_pairs_kernel<T, Ref><<<grid, threads>>>(ref, state, kernel, box, s.lag, s.max_steps, s.seed, s.first_pair,
                                                 now, count, budget, progress.data(), blocks.data());
